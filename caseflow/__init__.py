@@ -1,0 +1,92 @@
+"""caseflow: grievance and beneficiary case-management for welfare follow-up."""
+import logging
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from caseflow.db import configure_engine, read_only_transaction
+from caseflow.extensions import babel, csrf, db, login_manager, migrate
+
+__version__ = "0.1.0"
+
+
+def create_app(config=None) -> Flask:
+    """Build the application. `config` is a config class or a dict of overrides for tests."""
+    from config import DevelopmentConfig, config_from_env
+
+    app = Flask(__name__, template_folder="../templates", instance_path=_instance_path())
+    if isinstance(config, dict):
+        app.config.from_object(config_from_env())
+        app.config.update(config)
+    else:
+        app.config.from_object(config or config_from_env())
+    _refuse_unsafe_production(app, DevelopmentConfig)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from caseflow import i18n, security
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from caseflow.cli import caseflow_cli
+
+    app.cli.add_command(caseflow_cli)
+    logging.getLogger("caseflow").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def _instance_path() -> str:
+    from config import INSTANCE_DIR
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return str(INSTANCE_DIR)
+
+
+def _refuse_unsafe_production(app: Flask, dev_config) -> None:
+    from config import DEV_SECRET_PLACEHOLDER
+
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key) < 32 or key == DEV_SECRET_PLACEHOLDER:
+        raise RuntimeError("production needs CASEFLOW_SECRET_KEY set to a random value of at least 32 characters")
+    if app.config.get("DEBUG") or app.debug:
+        raise RuntimeError("production refuses to run with debug on")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from caseflow.admin.views import bp as admin_bp
+    from caseflow.auth.views import bp as auth_bp
+    from caseflow.beneficiaries.views import bp as beneficiaries_bp
+    from caseflow.cases.views import bp as cases_bp
+    from caseflow.health import bp as health_bp
+
+    for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, health_bp):
+        app.register_blueprint(bp)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _mark_readers():
+        # Reads begin deferred on SQLite; anything that may write takes the lock up front.
+        g._ro_token = read_only_transaction.set(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _unmark_readers(exc):
+        token = g.pop("_ro_token", None)
+        if token is not None:
+            read_only_transaction.reset(token)
+
+    @app.context_processor
+    def _inject():
+        return {"current_user": current_user}

@@ -1,0 +1,1 @@
+"""Administrator pages: users, the area tree, offices, schemes and ladders, holidays."""

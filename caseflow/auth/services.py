@@ -1,0 +1,152 @@
+"""Accounts, passwords (Argon2id), session revocation and login back-off."""
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from caseflow.areas.models import Area
+from caseflow.auth.models import LoginThrottle, Role, User
+from caseflow.db import utcnow
+from caseflow.extensions import db
+
+_hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
+# Verified against when the username is unknown, so timing does not reveal which names exist.
+_DUMMY_HASH = _hasher.hash("not a real password")
+MIN_PASSWORD_LENGTH = 10
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass
+class LoginResult:
+    user: User | None = None
+    wait_seconds: int = 0
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def create_user(*, username: str, display_name: str, password: str, role: Role, areas: list[Area] = (),
+                locale: str = "hi", phone: str | None = None) -> User:
+    username = username.strip().lower()
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise AccountError("that username is taken")
+    user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
+                role=role, locale=locale, phone=phone, areas=list(areas))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, *, display_name: str, role: Role, areas: list[Area], locale: str, active: bool) -> User:
+    scope_changed = role is not user.role or {a.id for a in areas} != {a.id for a in user.areas}
+    user.display_name, user.role, user.areas, user.locale = display_name.strip(), role, list(areas), locale
+    if user.active and not active or scope_changed:
+        # A disabled user, or one whose powers shrank, must sign in again.
+        end_sessions(user)
+    user.active = active
+    db.session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    user.session_version += 1
+
+
+def set_password(user: User, new_password: str) -> None:
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    db.session.flush()
+
+
+def set_locale(user: User, locale: str) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError("unknown language")
+    user.locale = locale
+    db.session.flush()
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        ok = _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if ok and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return ok
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()[:64]
+
+
+def _wait_for(row: LoginThrottle | None) -> int:
+    """Back-off, not lock-out: after a few free failures each one doubles the wait, up to a ceiling."""
+    if row is None:
+        return 0
+    free = current_app.config["LOGIN_FREE_FAILURES"]
+    if row.failures < free:
+        return 0
+    delay = min(2 ** (row.failures - free), current_app.config["LOGIN_MAX_DELAY_SECONDS"])
+    remaining = (row.last_failure_at + timedelta(seconds=delay) - utcnow()).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def authenticate(username: str, password: str, address: str) -> LoginResult:
+    """Check a login. While a key is backing off, the password is not even checked."""
+    username = (username or "").strip().lower()
+    keys = [_throttle_key("u", username), _throttle_key("a", address or "-")]
+    rows = {r.key: r for r in db.session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys)))}
+    wait = max(_wait_for(rows.get(k)) for k in keys)
+    if wait:
+        return LoginResult(wait_seconds=wait)
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        check_password(User(password_hash=_DUMMY_HASH), password)
+        ok = False
+    else:
+        ok = check_password(user, password) and user.active
+    if ok:
+        for key in keys[:1]:
+            if key in rows:
+                db.session.delete(rows[key])
+        db.session.flush()
+        return LoginResult(user=user)
+    now = utcnow()
+    for key in keys:
+        row = rows.get(key) or LoginThrottle(key=key, failures=0)
+        row.failures += 1
+        row.last_failure_at = now
+        db.session.add(row)
+    db.session.flush()
+    return LoginResult()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id carries the session version, so bumping it logs the user out."""
+    try:
+        user_id, version = (int(part) for part in session_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+def add_area(user: User, area: Area) -> User:
+    """Widen a user's scope by one area. Sessions continue: their powers grew, none shrank."""
+    if area.id not in {a.id for a in user.areas}:
+        user.areas = [*user.areas, area]
+    db.session.flush()
+    return user

@@ -1,0 +1,105 @@
+"""Login, logout, password change and the language switch."""
+import logging
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from caseflow.auth import services
+from caseflow.auth.forms import LanguageForm, LoginForm, PasswordForm
+from caseflow.auth.models import Role
+from caseflow.extensions import db, login_manager
+
+bp = Blueprint("auth", __name__)
+log = logging.getLogger("caseflow.auth")
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(session_id: str):
+    return services.load_session_user(session_id)
+
+
+def home_for(user) -> str:
+    if user.role is Role.ADMIN:
+        return url_for("admin.index")
+    return url_for("cases.queue")
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data, request.remote_addr or "-")
+        db.session.commit()
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            log.info("login user_id=%s", result.user.id)
+            return redirect(home_for(result.user))
+        if result.wait_seconds:
+            flash(_("Too many failed attempts. Try again in %(seconds)d seconds.", seconds=result.wait_seconds), "error")
+            status = 429
+        else:
+            log.info("failed login")
+            flash(_("Wrong username or password."), "error")
+            status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not services.check_password(current_user, form.current.data):
+            flash(_("The current password is wrong."), "error")
+        else:
+            services.set_password(current_user, form.new.data)
+            db.session.commit()
+            login_user(current_user._get_current_object())  # this session continues; every other one ends
+            flash(_("Password changed. Other sessions have been signed out."), "success")
+            return redirect(home_for(current_user))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/language")
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        lang = form.lang.data
+        if current_user.is_authenticated:
+            services.set_locale(current_user, lang)
+            db.session.commit()
+        else:
+            session["lang"] = lang
+    target = request.referrer or ""
+    if not target.startswith(request.host_url):
+        target = url_for("auth.index")
+    return redirect(target)
+
+
+@bp.app_context_processor
+def _language_form():
+    return {"language_form": LanguageForm(lang=current_app.config["BABEL_DEFAULT_LOCALE"])}

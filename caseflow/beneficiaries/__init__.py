@@ -1,0 +1,1 @@
+"""Beneficiaries: the people a case is opened for, with consent and minimal identity data."""

@@ -1,0 +1,69 @@
+"""The beneficiary record. Identity: the last 4 digits of Aadhaar only, by construction."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.areas.models import Area
+from caseflow.db import enum_type, utcnow
+from caseflow.extensions import db
+
+
+class Gender(enum.Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
+class Relation(enum.Enum):
+    FATHER = "father"
+    HUSBAND = "husband"
+    MOTHER = "mother"
+    GUARDIAN = "guardian"
+
+
+class LawfulBasis(enum.Enum):
+    WRITTEN_CONSENT = "written_consent"
+    ORAL_CONSENT = "oral_consent"
+    GUARDIAN_CONSENT = "guardian_consent"
+
+
+class Beneficiary(db.Model):
+    __tablename__ = "beneficiaries"
+    __table_args__ = (
+        # A database-level guarantee that no longer identity number can ever be stored.
+        sa.CheckConstraint(
+            "aadhaar_last4 IS NULL OR length(aadhaar_last4) = 4", name="aadhaar_last4_only"
+        ),
+        sa.CheckConstraint("mobile IS NULL OR length(mobile) = 10", name="mobile_10_digits"),
+        sa.CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        sa.CheckConstraint("preferred_language IN ('hi', 'en')", name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    # Script-neutral search key ("राम" and "Ram" both give "ram"), see names.py.
+    name_key: Mapped[str] = mapped_column(sa.String(160), index=True)
+    relative_name: Mapped[str | None] = mapped_column(sa.String(120))
+    relation: Mapped[Relation | None] = mapped_column(enum_type(Relation, "relation"))
+    gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"))
+    birth_year: Mapped[int | None]
+    mobile: Mapped[str | None] = mapped_column(sa.String(10))
+    settlement_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="hi")
+    aadhaar_last4: Mapped[str | None] = mapped_column(sa.String(4))
+    ration_card_no: Mapped[str | None] = mapped_column(sa.String(30))
+    lawful_basis: Mapped[LawfulBasis] = mapped_column(enum_type(LawfulBasis, "lawful_basis"))
+    consent_note: Mapped[str | None] = mapped_column(sa.Text)
+    consent_recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    consent_recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    settlement: Mapped[Area] = relationship(lazy="joined")
+
+    @property
+    def masked_aadhaar(self) -> str | None:
+        return f"XXXX XXXX {self.aadhaar_last4}" if self.aadhaar_last4 else None

@@ -1,0 +1,72 @@
+"""Registering and editing beneficiaries."""
+import sqlalchemy as sa
+
+from caseflow.areas.models import Area, AreaKind
+from caseflow.auth.models import User
+from caseflow.beneficiaries.models import Beneficiary
+from caseflow.beneficiaries.names import name_key
+from caseflow.db import utcnow
+from caseflow.extensions import db
+from caseflow.identity import aadhaar_last4, normalise_mobile, scrub_aadhaar
+from caseflow.scope import in_scope, path_in_scope
+
+_FREE_TEXT = ("name", "relative_name", "address", "consent_note", "ration_card_no")
+
+
+class BeneficiaryError(ValueError):
+    pass
+
+
+def _clean(fields: dict) -> dict:
+    fields = dict(fields)
+    for key in _FREE_TEXT:
+        if isinstance(fields.get(key), str):
+            fields[key] = scrub_aadhaar(fields[key].strip()) or None
+    if "aadhaar" in fields:
+        fields["aadhaar_last4"] = aadhaar_last4(fields.pop("aadhaar"))
+    if "mobile" in fields:
+        fields["mobile"] = normalise_mobile(fields["mobile"])
+    return fields
+
+
+def register(actor: User, settlement: Area, **fields) -> Beneficiary:
+    if settlement.kind is not AreaKind.SETTLEMENT:
+        raise BeneficiaryError("a beneficiary lives in a settlement")
+    if not path_in_scope(actor, settlement.path):
+        raise BeneficiaryError("the settlement is outside your areas")
+    fields = _clean(fields)
+    if not fields.get("name"):
+        raise BeneficiaryError("a name is required")
+    person = Beneficiary(
+        settlement=settlement,
+        area_path=settlement.path,
+        name_key=name_key(fields["name"]),
+        consent_recorded_by_id=actor.id,
+        consent_recorded_at=utcnow(),
+        **fields,
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def update(actor: User, person: Beneficiary, settlement: Area, **fields) -> Beneficiary:
+    if not path_in_scope(actor, settlement.path) or settlement.kind is not AreaKind.SETTLEMENT:
+        raise BeneficiaryError("the settlement is outside your areas")
+    fields = _clean(fields)
+    for key, value in fields.items():
+        setattr(person, key, value)
+    person.settlement = settlement
+    person.area_path = settlement.path
+    person.name_key = name_key(person.name)
+    db.session.flush()
+    return person
+
+
+def possible_duplicates(actor: User, name: str, settlement_id: int, mobile: str | None) -> list[Beneficiary]:
+    """People in my scope who look like the one being registered (same mobile, or same name and place)."""
+    same_place = sa.and_(Beneficiary.settlement_id == settlement_id, Beneficiary.name_key == name_key(name))
+    match = sa.or_(same_place, Beneficiary.mobile == mobile) if mobile else same_place
+    return db.session.scalars(
+        sa.select(Beneficiary).where(in_scope(actor, Beneficiary.area_path), match).limit(5)
+    ).all()

@@ -1,0 +1,1 @@
+"""Cases (one beneficiary × one scheme), their lifecycle machine and their timeline."""

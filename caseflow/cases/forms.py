@@ -1,0 +1,118 @@
+"""Forms for opening a case, for each lifecycle step, and for follow-ups.
+
+Every form that changes a case carries the version the user saw, so a change made by
+someone else in between is detected instead of overwritten.
+"""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, Optional
+
+from caseflow.cases.models import Channel, CloseReason
+from caseflow.db import today
+from caseflow.forms import not_future, optional_text, text_field, textarea_field
+
+CHANNEL_LABELS = {
+    Channel.VISIT: _l("Visit"),
+    Channel.PHONE: _l("Phone"),
+    Channel.LETTER: _l("Letter"),
+    Channel.EMAIL: _l("Email"),
+}
+CLOSE_REASON_LABELS = {
+    CloseReason.INELIGIBLE: _l("Not eligible"),
+    CloseReason.DUPLICATE: _l("Duplicate case"),
+    CloseReason.WITHDRAWN: _l("Withdrawn by the beneficiary"),
+    CloseReason.UNREACHABLE: _l("Beneficiary unreachable"),
+    CloseReason.DECEASED: _l("Beneficiary deceased"),
+    CloseReason.MOVED: _l("Beneficiary moved away"),
+}
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField(validators=[InputRequired()])
+
+    @property
+    def expected_version(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class OpenCaseForm(FlaskForm):
+    scheme = SelectField(_l("Scheme"), coerce=int, validators=[DataRequired()])
+    note = textarea_field(_l("Note"), Optional(), max_length=2000)
+    confirm_duplicate = BooleanField(_l("Open another case anyway"))
+
+
+class FollowUpForm(VersionedForm):
+    office = SelectField(_l("Office contacted"), coerce=int, validate_choice=True)
+    channel = SelectField(_l("How"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
+                          validators=[DataRequired()])
+    response = textarea_field(_l("What they said"), DataRequired(), max_length=4000)
+    promised_date = DateField(_l("Date they promised"), validators=[Optional()],
+                              description=_l("A promised date becomes the next due date."))
+
+
+class VerifyForm(VersionedForm):
+    reason = textarea_field(_l("Note"), Optional(), max_length=2000)
+
+
+class SubmitForm(VersionedForm):
+    application_ref = text_field(_l("Application reference"), DataRequired(), max_length=60)
+    application_date = DateField(_l("Application date"), validators=[DataRequired(), not_future(today)])
+    grievance_ref = optional_text(_l("CM Helpline / CPGRAMS number"), max_length=60)
+
+
+class ReasonForm(VersionedForm):
+    reason = textarea_field(_l("Reason"), DataRequired(), max_length=2000)
+
+
+class EscalateForm(VersionedForm):
+    reason = textarea_field(_l("Reason"), Optional(), max_length=2000,
+                            description=_l("Required when the due date has not passed yet."))
+
+
+class SanctionForm(VersionedForm):
+    sanction_ref = text_field(_l("Sanction order number"), DataRequired(), max_length=60)
+    sanction_date = DateField(_l("Sanction date"), validators=[DataRequired(), not_future(today)])
+
+
+class DeliverForm(VersionedForm):
+    proof_of_delivery = text_field(_l("Proof of delivery"), DataRequired(), max_length=200)
+    delivered_on = DateField(_l("Delivered on"), validators=[DataRequired(), not_future(today)])
+    beneficiary_confirmed = BooleanField(_l("The beneficiary confirmed receipt"))
+    override_reason = textarea_field(_l("Supervisor override: why confirmation is not needed"), Optional(),
+                                     max_length=2000)
+
+
+class CloseForm(VersionedForm):
+    close_reason = SelectField(_l("Reason for closing"),
+                               choices=[("", "—")] + [(r.value, label) for r, label in CLOSE_REASON_LABELS.items()],
+                               validators=[DataRequired()])
+    reason = textarea_field(_l("Note"), Optional(), max_length=2000)
+
+
+class AssignForm(VersionedForm):
+    assignee = IntegerField(_l("In-charge"), validators=[DataRequired()])
+
+
+STEP_FORMS = {
+    "verify": VerifyForm,
+    "submit": SubmitForm,
+    "escalate": EscalateForm,
+    "sanction": SanctionForm,
+    "reject": ReasonForm,
+    "appeal": ReasonForm,
+    "deliver": DeliverForm,
+    "close": CloseForm,
+    "reopen": ReasonForm,
+}
+
+
+def step_data(trigger: str, form: VersionedForm) -> dict:
+    """The form's fields as the plain dict the workflow and services take."""
+    data = {name: field.data for name, field in form._fields.items() if name not in ("version", "csrf_token")}
+    if trigger == "close" and data.get("close_reason"):
+        data["close_reason"] = CloseReason(data["close_reason"])
+    return data

@@ -1,0 +1,189 @@
+"""The case and its append-only timeline of events."""
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.areas.models import Area, Office
+from caseflow.auth.models import User
+from caseflow.beneficiaries.models import Beneficiary
+from caseflow.db import enum_type, utcnow
+from caseflow.extensions import db
+from caseflow.schemes.models import Scheme
+
+
+class CaseStatus(enum.Enum):
+    # A plain Enum: transitions before 0.9.4 mishandles StrEnum states.
+    IDENTIFIED = "identified"
+    DOCUMENTED = "documented"
+    SUBMITTED = "submitted"
+    ESCALATED = "escalated"
+    SANCTIONED = "sanctioned"
+    REJECTED = "rejected"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (
+    CaseStatus.IDENTIFIED,
+    CaseStatus.DOCUMENTED,
+    CaseStatus.SUBMITTED,
+    CaseStatus.ESCALATED,
+    CaseStatus.SANCTIONED,
+    CaseStatus.REJECTED,
+)
+# Statuses in which an office is sitting on the case and the clock runs.
+WAITING_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.ESCALATED)
+
+
+class CloseReason(enum.Enum):
+    INELIGIBLE = "ineligible"
+    DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"
+    UNREACHABLE = "unreachable"
+    DECEASED = "deceased"
+    MOVED = "moved"
+
+
+class Channel(enum.Enum):
+    VISIT = "visit"
+    PHONE = "phone"
+    LETTER = "letter"
+    EMAIL = "email"
+
+
+class EventKind(enum.Enum):
+    CREATED = "created"
+    TRANSITION = "transition"
+    FOLLOW_UP = "follow_up"
+    ASSIGNMENT = "assignment"
+    LETTER = "letter"
+
+
+def _in(statuses) -> str:
+    return "(" + ", ".join(f"'{s.value}'" for s in statuses) + ")"
+
+
+_APPLIED = (
+    CaseStatus.SUBMITTED,
+    CaseStatus.ESCALATED,
+    CaseStatus.SANCTIONED,
+    CaseStatus.REJECTED,
+    CaseStatus.RESOLVED,
+)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"status NOT IN {_in(_APPLIED)} OR "
+            "(application_ref IS NOT NULL AND application_date IS NOT NULL AND level >= 1)",
+            name="applied_has_application",
+        ),
+        sa.CheckConstraint(
+            f"status NOT IN {_in((CaseStatus.IDENTIFIED, CaseStatus.DOCUMENTED))} OR level = 0",
+            name="unsubmitted_level_zero",
+        ),
+        sa.CheckConstraint(f"status NOT IN {_in(WAITING_STATUSES)} OR due_date IS NOT NULL", name="waiting_has_due_date"),
+        sa.CheckConstraint("(status = 'closed') = (close_reason IS NOT NULL)", name="closed_has_reason"),
+        sa.CheckConstraint(
+            "status NOT IN ('sanctioned', 'resolved') OR sanction_ref IS NOT NULL", name="sanctioned_has_order"
+        ),
+        sa.CheckConstraint("status != 'rejected' OR rejection_reason IS NOT NULL", name="rejected_has_reason"),
+        sa.CheckConstraint(
+            "status != 'resolved' OR (proof_of_delivery IS NOT NULL AND delivered_on IS NOT NULL "
+            "AND (beneficiary_confirmed OR confirmation_override_reason IS NOT NULL))",
+            name="resolved_has_proof",
+        ),
+        sa.CheckConstraint("(status IN ('resolved', 'closed')) = (ended_at IS NOT NULL)", name="ended_at"),
+        sa.CheckConstraint("level >= 0", name="level_not_negative"),
+        # The queue: scope is a range on area_path, then status, ordered by due date.
+        sa.Index("ix_cases_queue", "area_path", "status", "due_date", "id"),
+        sa.Index("ix_cases_due", "status", "due_date"),
+        sa.Index("ix_cases_beneficiary_scheme", "beneficiary_id", "scheme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiaries.id"))
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id"), index=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
+    # Copied from the settlement so scoping needs no join (areas never move under cases).
+    area_path: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "case_status"), default=CaseStatus.IDENTIFIED)
+    level: Mapped[int] = mapped_column(default=0)
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_date: Mapped[date | None]
+    verified_at: Mapped[datetime | None]
+    application_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    application_date: Mapped[date | None]
+    grievance_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    sanction_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    sanction_date: Mapped[date | None]
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    proof_of_delivery: Mapped[str | None] = mapped_column(sa.String(200))
+    delivered_on: Mapped[date | None]
+    beneficiary_confirmed: Mapped[bool] = mapped_column(default=False)
+    confirmation_override_reason: Mapped[str | None] = mapped_column(sa.Text)
+    close_reason: Mapped[CloseReason | None] = mapped_column(enum_type(CloseReason, "close_reason"))
+    ended_at: Mapped[datetime | None]
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined")
+    scheme: Mapped[Scheme] = relationship(lazy="joined")
+    area: Mapped[Area] = relationship(lazy="joined")
+    office: Mapped[Office | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    events: Mapped[list["CaseEvent"]] = relationship(
+        back_populates="case", order_by="CaseEvent.id", cascade="all, delete-orphan"
+    )
+
+    def days_left(self, on: date) -> int | None:
+        if self.due_date is None or self.status not in WAITING_STATUSES:
+            return None
+        return (self.due_date - on).days
+
+    def is_overdue(self, on: date) -> bool:
+        left = self.days_left(on)
+        return left is not None and left < 0
+
+
+class CaseEvent(db.Model):
+    """One line of a case's timeline. Rows are only ever inserted."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind != 'transition' OR (from_status IS NOT NULL AND to_status IS NOT NULL AND trigger IS NOT NULL)",
+            name="transition_has_states",
+        ),
+        sa.CheckConstraint("kind != 'follow_up' OR channel IS NOT NULL", name="follow_up_has_channel"),
+        sa.Index("ix_case_events_case_id_at", "case_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    trigger: Mapped[str | None] = mapped_column(sa.String(20))
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus, "event_from_status"))
+    to_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus, "event_to_status"))
+    level: Mapped[int | None]
+    office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
+    channel: Mapped[Channel | None] = mapped_column(enum_type(Channel, "channel"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    promised_date: Mapped[date | None]
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")
+    office: Mapped[Office | None] = relationship(lazy="joined")

@@ -1,0 +1,250 @@
+"""Case pages: the queue, opening a case, the case page, lifecycle steps and follow-ups."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from caseflow.areas.models import Area, AreaKind, Office
+from caseflow.areas.services import resolve_office
+from caseflow.beneficiaries.models import Beneficiary
+from caseflow.cases import queries, services, workflow
+from caseflow.cases.forms import (
+    CHANNEL_LABELS,
+    CLOSE_REASON_LABELS,
+    STEP_FORMS,
+    FollowUpForm,
+    OpenCaseForm,
+    step_data,
+)
+from caseflow.cases.models import Case, CaseStatus, Channel
+from caseflow.db import today
+from caseflow.extensions import db
+from caseflow.identity import format_mobile, scrub_aadhaar
+from caseflow.schemes.models import Scheme
+from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+
+bp = Blueprint("cases", __name__)
+SEARCH_KEY = "queue_search"
+
+
+@bp.before_request
+@login_required
+def _caseworkers_only():
+    if current_user.role not in CASE_ROLES:
+        abort(403)
+
+
+def _filters() -> queries.QueueFilters:
+    args = request.args
+    status = args.get("status", "open")
+    if status not in {"open", "all"} | {s.value for s in CaseStatus}:
+        status = "open"
+    return queries.QueueFilters(
+        status=status,
+        scheme_id=args.get("scheme", type=int),
+        settlement_id=args.get("settlement", type=int),
+        overdue=args.get("overdue") == "1",
+        # The search text may be a person's name: it travels in the session, never the URL.
+        search=session.get(SEARCH_KEY, ""),
+        after=args.get("after"),
+    )
+
+
+def _settlements_in_scope():
+    return db.session.scalars(
+        sa.select(Area).where(Area.kind == AreaKind.SETTLEMENT, in_scope(current_user, Area.path)).order_by(Area.name_en)
+    ).all()
+
+
+@bp.get("/queue")
+def queue():
+    filters = _filters()
+    on = today()
+    page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
+    counts = queries.status_counts(current_user, filters, on)
+    schemes = db.session.scalars(sa.select(Scheme).order_by(Scheme.code)).all()
+    return render_template(
+        "cases/queue.html",
+        page=page,
+        counts=counts,
+        filters=filters,
+        schemes=schemes,
+        settlements=_settlements_in_scope(),
+        standing=lambda case: queries.sla_standing(case, on),
+        status_label=workflow.status_label,
+        statuses=list(CaseStatus),
+    )
+
+
+@bp.post("/queue/search")
+def search():
+    from flask_wtf.csrf import validate_csrf
+    from wtforms import ValidationError
+
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400)
+    text = scrub_aadhaar((request.form.get("q") or "").strip())[:100]
+    if request.form.get("clear") or not text:
+        session.pop(SEARCH_KEY, None)
+    else:
+        session[SEARCH_KEY] = text
+    keep = {k: v for k, v in request.args.items() if k in ("status", "scheme", "settlement", "overdue")}
+    return redirect(url_for("cases.queue", **keep))
+
+
+@bp.route("/beneficiaries/<int:beneficiary_id>/cases/new", methods=["GET", "POST"])
+def open_case(beneficiary_id: int):
+    person = load_or_404(Beneficiary, beneficiary_id, current_user)
+    form = OpenCaseForm()
+    schemes = db.session.scalars(sa.select(Scheme).where(Scheme.active).order_by(Scheme.code)).all()
+    form.scheme.choices = [(s.id, f"{s.code} — {s.name(_locale())}") for s in schemes]
+    duplicates = []
+    if form.validate_on_submit():
+        scheme = db.session.get(Scheme, form.scheme.data)
+        duplicates = services.open_cases_for(person, scheme)
+        if duplicates and not form.confirm_duplicate.data:
+            flash(_("This person already has a case for this scheme. Check it, or confirm to open another."),
+                  "warning")
+        else:
+            try:
+                case = services.open_case(current_user, person, scheme, note=form.note.data)
+            except services.CaseError as exc:
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Case %(ref)s opened.", ref=case.reference), "success")
+                return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/open.html", form=form, person=person, duplicates=duplicates,
+                           status_label=workflow.status_label)
+
+
+def _locale() -> str:
+    from caseflow.i18n import locale_code
+
+    return locale_code()
+
+
+def _responsible(case: Case) -> tuple[Office | None, object | None]:
+    """The office responsible now, resolved live; (None, level) flags a configuration gap."""
+    level = case.scheme.level(case.level) if case.level else None
+    if level is None:
+        return None, None
+    return resolve_office(case.area_path, level.office_kind_id), level
+
+
+def _followup_form(case: Case, formdata=None) -> FollowUpForm:
+    form = FollowUpForm(formdata=formdata, prefix="fu", version=case.version)
+    ladder_offices = []
+    for level in case.scheme.levels:
+        office = resolve_office(case.area_path, level.office_kind_id)
+        if office is not None and office not in ladder_offices:
+            ladder_offices.append(office)
+    form.office.choices = [(0, _("Other / not listed"))] + [(o.id, o.title(_locale())) for o in ladder_offices]
+    if formdata is None:
+        current, _level = _responsible(case)
+        form.office.data = current.id if current else 0
+    return form
+
+
+def _step_forms(case: Case, posted: tuple[str, object] | None = None) -> dict:
+    forms = {}
+    for trigger in workflow.available_triggers(case, current_user):
+        if posted and posted[0] == trigger:
+            forms[trigger] = posted[1]
+        else:
+            forms[trigger] = STEP_FORMS[trigger](formdata=None, prefix=trigger, version=case.version)
+    return forms
+
+
+def _render_case(case: Case, *, step_forms=None, followup=None, status: int = 200):
+    on = today()
+    office, level = _responsible(case)
+    events = case.events  # one query; actors and offices are joined
+    return render_template(
+        "cases/show.html",
+        case=case,
+        person=case.beneficiary,
+        office=office,
+        level=level,
+        standing=queries.sla_standing(case, on),
+        events=events,
+        step_forms=step_forms or _step_forms(case),
+        step_labels=workflow.LABELS,
+        followup=followup or _followup_form(case),
+        status_label=workflow.status_label,
+        channel_labels=CHANNEL_LABELS,
+        close_reason_labels=CLOSE_REASON_LABELS,
+        format_mobile=format_mobile,
+        today=on,
+    ), status
+
+
+@bp.get("/cases/<int:case_id>")
+def show(case_id: int):
+    case = load_or_404(Case, case_id, current_user)
+    return _render_case(case)
+
+
+def _stale(case_id: int, unsent: str | None = None):
+    db.session.rollback()
+    return render_template("cases/stale.html", case_id=case_id, unsent=unsent), 409
+
+
+@bp.post("/cases/<int:case_id>/do/<trigger>")
+def step(case_id: int, trigger: str):
+    if trigger not in STEP_FORMS:
+        abort(404)
+    case = load_or_404(Case, case_id, current_user)
+    form = STEP_FORMS[trigger](prefix=trigger)
+    if not form.validate_on_submit():
+        if form.expected_version is not None and form.expected_version != case.version:
+            return _stale(case.id)
+        flash(_("The action was not taken: check the highlighted fields."), "error")
+        return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
+    try:
+        services.transition(case, current_user, trigger, step_data(trigger, form),
+                            expected_version=form.expected_version)
+    except services.StaleCase:
+        return _stale(case.id, form.data.get("reason"))
+    except (workflow.TransitionRefused, services.CaseError) as exc:
+        db.session.rollback()
+        case = load_or_404(Case, case_id, current_user)
+        for message in getattr(exc, "messages", [str(exc)]):
+            flash(str(message), "error")
+        return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
+    db.session.commit()
+    flash(_("Done: the case is now “%(status)s”.", status=workflow.status_label(case.status)), "success")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+@bp.post("/cases/<int:case_id>/follow-up")
+def follow_up(case_id: int):
+    case = load_or_404(Case, case_id, current_user)
+    form = _followup_form(case, formdata=request.form)
+    if not form.validate_on_submit():
+        if form.expected_version is not None and form.expected_version != case.version:
+            return _stale(case.id, form.response.data)
+        flash(_("The follow-up was not saved: check the highlighted fields."), "error")
+        return _render_case(case, followup=form, status=422)
+    try:
+        services.log_follow_up(
+            case,
+            current_user,
+            expected_version=form.expected_version,
+            channel=Channel(form.channel.data),
+            response=form.response.data,
+            office_id=form.office.data or None,
+            promised_date=form.promised_date.data,
+        )
+    except services.StaleCase:
+        return _stale(case.id, form.response.data)
+    except services.CaseError as exc:
+        db.session.rollback()
+        case = load_or_404(Case, case_id, current_user)
+        flash(str(exc), "error")
+        return _render_case(case, followup=form, status=422)
+    db.session.commit()
+    flash(_("Follow-up saved."), "success")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)

@@ -1,0 +1,76 @@
+"""`flask --app wsgi caseflow …`: operator commands. Each command commits once, at its end."""
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from caseflow.extensions import db
+
+
+@click.group("caseflow")
+def caseflow_cli():
+    """caseflow operator commands."""
+
+
+@caseflow_cli.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and say so) when the database already has users.")
+@click.option("--cases", default=300, show_default=True, help="How many demo cases to create.")
+@with_appcontext
+def seed_demo(if_empty: bool, cases: int):
+    """Load the fictional demo district (idempotent; refused in production)."""
+    from caseflow import demo
+
+    if current_app.config.get("ENV_NAME") == "production":
+        raise click.ClickException("seed-demo refuses to run with the production configuration")
+    created = demo.seed(n_cases=cases)
+    db.session.commit()
+    if created:
+        click.echo(f"Loaded the demo district: {created}")
+    else:
+        click.echo("The demo data is already loaded; nothing changed.")
+    demo.print_logins(click.echo)
+
+
+@caseflow_cli.command("diagram")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+def diagram(out: Path | None):
+    """Write the case lifecycle as a mermaid diagram, generated from the transition table."""
+    from caseflow.cases.workflow import mermaid_diagram
+
+    text = mermaid_diagram()
+    if out:
+        out.write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@caseflow_cli.command("create-user")
+@click.option("--username", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--role", type=click.Choice(["admin", "supervisor", "incharge"]), required=True)
+@click.option("--area", "area_codes", multiple=True, help="District code or area id; repeat for several.")
+@click.password_option()
+@with_appcontext
+def create_user(username, display_name, role, area_codes, password):
+    """Create a user (the first administrator of a new deployment, for example)."""
+    import sqlalchemy as sa
+
+    from caseflow.areas.models import Area
+    from caseflow.auth import services
+    from caseflow.auth.models import Role
+
+    areas = []
+    for code in area_codes:
+        query = sa.select(Area).where(Area.id == int(code)) if code.isdigit() else sa.select(Area).where(Area.code == code)
+        area = db.session.scalar(query)
+        if area is None:
+            raise click.ClickException(f"no area {code!r}")
+        areas.append(area)
+    try:
+        user = services.create_user(username=username, display_name=display_name, password=password,
+                                    role=Role(role), areas=areas)
+    except services.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created user {user.username} ({role})")

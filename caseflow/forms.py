@@ -1,0 +1,71 @@
+"""Form fields shared by every domain: text that can never carry a full Aadhaar number.
+
+Every free-text field is built with `text_field`/`textarea_field`, whose filters strip the
+value and mask any 12-digit run before validation, so a full number typed into any box is
+neither stored nor echoed back when the form is shown again with errors.
+"""
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, Optional, ValidationError
+
+from caseflow.identity import IdentityError, aadhaar_last4, normalise_mobile, scrub_aadhaar
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _clean_text(value):
+    return scrub_aadhaar(_strip(value)) or None if isinstance(value, str) else value
+
+
+def text_field(label, *validators, max_length: int = 200, **kwargs) -> StringField:
+    return StringField(label, validators=[*validators, Length(max=max_length)], filters=[_clean_text], **kwargs)
+
+
+def textarea_field(label, *validators, max_length: int = 4000, **kwargs) -> TextAreaField:
+    return TextAreaField(label, validators=[*validators, Length(max=max_length)], filters=[_clean_text], **kwargs)
+
+
+class AadhaarLast4Field(StringField):
+    """Accepts the last 4 digits, or a full 12-digit number which it cuts to the last 4 at once."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        self.cut = False
+        if not valuelist:
+            return
+        raw = valuelist[0] or ""
+        try:
+            self.data = aadhaar_last4(raw)
+            self.cut = len("".join(c for c in raw if c.isdigit())) == 12
+        except IdentityError:
+            self.data = None
+            raise ValueError(_l("Enter only the last 4 digits of the Aadhaar number.")) from None
+
+
+class MobileField(StringField):
+    """An Indian mobile number, stored as its 10 digits."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not (valuelist[0] or "").strip():
+            return
+        raw = valuelist[0]
+        try:
+            self.data = normalise_mobile(raw)
+        except IdentityError:
+            self.data = scrub_aadhaar(raw.strip())
+            raise ValueError(_l("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.")) from None
+
+
+def optional_text(label, max_length: int = 200, **kwargs) -> StringField:
+    return text_field(label, Optional(), max_length=max_length, **kwargs)
+
+
+def not_future(today_fn):
+    def check(form, field):
+        if field.data and field.data > today_fn():
+            raise ValidationError(_l("A date cannot be in the future."))
+
+    return check

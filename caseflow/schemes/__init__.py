@@ -1,0 +1,1 @@
+"""Welfare schemes and their escalation ladders."""

@@ -1,0 +1,47 @@
+"""Creating and editing schemes and their ladders."""
+from caseflow.extensions import db
+from caseflow.schemes.models import LadderLevel, Scheme
+
+
+class LadderError(ValueError):
+    pass
+
+
+def save_scheme(scheme: Scheme | None = None, **fields) -> Scheme:
+    if scheme is None:
+        scheme = Scheme(**fields)
+        db.session.add(scheme)
+    else:
+        for key, value in fields.items():
+            setattr(scheme, key, value)
+    db.session.flush()
+    return scheme
+
+
+def set_ladder(scheme: Scheme, levels: list[tuple[int, int]]) -> Scheme:
+    """Replace the ladder with `levels`: (office kind id, time limit in working days), bottom first.
+
+    Cases already at a level keep their number; a shorter ladder leaves them above the top,
+    where they can no longer be escalated, which is refused here to keep cases routable.
+    """
+    if not levels:
+        raise LadderError("a ladder needs at least one level")
+    kinds = [kind_id for kind_id, _ in levels]
+    if len(set(kinds)) != len(kinds):
+        raise LadderError("the same office kind appears twice in the ladder")
+    from caseflow.cases.models import Case
+
+    highest = db.session.query(db.func.max(Case.level)).filter(Case.scheme_id == scheme.id).scalar() or 0
+    if highest > len(levels):
+        raise LadderError(f"cases of this scheme are at level {highest}; the ladder cannot be shorter")
+    existing = {lv.level: lv for lv in scheme.levels}
+    for number, (kind_id, days) in enumerate(levels, start=1):
+        level = existing.pop(number, None)
+        if level is None:
+            level = LadderLevel(level=number)
+            scheme.levels.append(level)
+        level.office_kind_id, level.time_limit_days = kind_id, days
+    for level in existing.values():
+        scheme.levels.remove(level)
+    db.session.flush()
+    return scheme

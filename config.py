@@ -1,0 +1,89 @@
+"""Configuration classes, read from environment variables.
+
+`CASEFLOW_CONFIG` picks the class (development, testing, production); the rest of the
+settings come from `CASEFLOW_*` variables so a deployment never edits this file.
+"""
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CASEFLOW_INSTANCE_DIR", BASE_DIR / "instance"))
+DEV_SECRET_PLACEHOLDER = "dev-only-not-secret"
+
+
+def _sqlite_url(name: str) -> str:
+    return f"sqlite:///{INSTANCE_DIR / name}"
+
+
+def _instance_secret() -> str:
+    """A per-checkout random key for development, so no key ever sits in the repository."""
+    path = INSTANCE_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+class Config:
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CASEFLOW_DATABASE_URL") or _sqlite_url("caseflow.db")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY = os.environ.get("CASEFLOW_SECRET_KEY")
+    DEBUG = False
+    TESTING = False
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session, a form may sit open all day
+    BABEL_DEFAULT_LOCALE = "hi"
+    LANGUAGES = ("hi", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    QUEUE_PAGE_SIZE = 50
+    REOPEN_WINDOW_DAYS = int(os.environ.get("CASEFLOW_REOPEN_WINDOW_DAYS", "90"))
+    # Login back-off: failures allowed before waiting, and the ceiling of the wait.
+    LOGIN_FREE_FAILURES = 3
+    LOGIN_MAX_DELAY_SECONDS = 300
+    ORGANISATION_NAME = os.environ.get("CASEFLOW_ORGANISATION_NAME", "caseflow")
+    ENV_NAME = "base"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = os.environ.get("CASEFLOW_DEBUG", "1") == "1"
+    SECRET_KEY = os.environ.get("CASEFLOW_SECRET_KEY") or _instance_secret()
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = DEV_SECRET_PLACEHOLDER
+    SQLALCHEMY_DATABASE_URI = os.environ.get("CASEFLOW_TEST_DATABASE_URL") or _sqlite_url("test.db")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    LOGIN_MAX_DELAY_SECONDS = 30
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    name = os.environ.get("CASEFLOW_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise SystemExit(f"CASEFLOW_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}") from None
