@@ -36,7 +36,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 diagram: $(VENV)/.installed
-	$(FLASK) caseflow diagram
+	$(FLASK) caseflow diagram --readme README.md
 
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

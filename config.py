@@ -43,6 +43,7 @@ class Config:
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # forms only; letters and uploads have their own limits
     QUEUE_PAGE_SIZE = 50
     REOPEN_WINDOW_DAYS = int(os.environ.get("CASEFLOW_REOPEN_WINDOW_DAYS", "90"))
     # Login back-off: failures allowed before waiting, and the ceiling of the wait.

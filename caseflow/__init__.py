@@ -29,11 +29,12 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from caseflow import i18n, security
+    from caseflow import errors, i18n, security
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
 
     _register_blueprints(app)
     _register_request_hooks(app)

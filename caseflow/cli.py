@@ -19,10 +19,19 @@ def caseflow_cli():
 @with_appcontext
 def seed_demo(if_empty: bool, cases: int):
     """Load the fictional demo district (idempotent; refused in production)."""
+    import sqlalchemy as sa
+
     from caseflow import demo
+    from caseflow.auth.models import User
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("seed-demo refuses to run with the production configuration")
+    if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        if demo.is_loaded():
+            demo.print_logins(click.echo)
+        else:
+            click.echo("The database already has users; the demo district was not loaded.")
+        return
     created = demo.seed(n_cases=cases)
     db.session.commit()
     if created:
@@ -32,14 +41,29 @@ def seed_demo(if_empty: bool, cases: int):
     demo.print_logins(click.echo)
 
 
+README_START = "<!-- lifecycle:start -->"
+README_END = "<!-- lifecycle:end -->"
+
+
+def readme_with_diagram(readme: str, diagram_text: str) -> str:
+    """The README text with the block between the lifecycle markers replaced."""
+    head, rest = readme.split(README_START, 1)
+    _old, tail = rest.split(README_END, 1)
+    return f"{head}{README_START}\n```mermaid\n{diagram_text}```\n{README_END}{tail}"
+
+
 @caseflow_cli.command("diagram")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
-def diagram(out: Path | None):
+@click.option("--readme", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Replace the lifecycle block of this README in place.")
+def diagram(out: Path | None, readme: Path | None):
     """Write the case lifecycle as a mermaid diagram, generated from the transition table."""
     from caseflow.cases.workflow import mermaid_diagram
 
     text = mermaid_diagram()
-    if out:
+    if readme:
+        readme.write_text(readme_with_diagram(readme.read_text(), text))
+    elif out:
         out.write_text(text)
     else:
         click.echo(text, nl=False)

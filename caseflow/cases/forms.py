@@ -5,7 +5,7 @@ someone else in between is detected instead of overwritten.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from caseflow.cases.models import Channel, CloseReason
@@ -94,7 +94,7 @@ class CloseForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = IntegerField(_l("In-charge"), validators=[DataRequired()])
+    assignee = SelectField(_l("Assign to in-charge"), coerce=int, validators=[DataRequired()])
 
 
 STEP_FORMS = {

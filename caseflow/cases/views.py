@@ -6,12 +6,14 @@ from flask_login import current_user, login_required
 
 from caseflow.areas.models import Area, AreaKind, Office
 from caseflow.areas.services import resolve_office
+from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import queries, services, workflow
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
     STEP_FORMS,
+    AssignForm,
     FollowUpForm,
     OpenCaseForm,
     step_data,
@@ -21,7 +23,7 @@ from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.scope import CASE_ROLES, in_scope, load_or_404, path_in_scope
 
 bp = Blueprint("cases", __name__)
 SEARCH_KEY = "queue_search"
@@ -158,10 +160,26 @@ def _step_forms(case: Case, posted: tuple[str, object] | None = None) -> dict:
     return forms
 
 
-def _render_case(case: Case, *, step_forms=None, followup=None, status: int = 200):
+def _assign_form(case: Case, formdata=None) -> AssignForm:
+    form = AssignForm(formdata=formdata, prefix="as", version=case.version)
+    incharges = db.session.scalars(
+        sa.select(User).where(User.role == Role.INCHARGE, User.active).order_by(User.display_name)
+    ).all()
+    form.assignee.choices = [(u.id, u.display_name) for u in incharges if path_in_scope(u, case.area_path)]
+    if formdata is None and case.assigned_to_id:
+        form.assignee.data = case.assigned_to_id
+    return form
+
+
+def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, status: int = 200):
     on = today()
     office, level = _responsible(case)
     events = case.events  # one query; actors and offices are joined
+    assignee_ids = {e.details.get("assignee_id") for e in events if e.details}
+    assignee_ids.discard(None)
+    assignee_names = dict(
+        db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(assignee_ids))).all()
+    ) if assignee_ids else {}
     return render_template(
         "cases/show.html",
         case=case,
@@ -170,9 +188,11 @@ def _render_case(case: Case, *, step_forms=None, followup=None, status: int = 20
         level=level,
         standing=queries.sla_standing(case, on),
         events=events,
+        assignee_names=assignee_names,
         step_forms=step_forms or _step_forms(case),
         step_labels=workflow.LABELS,
         followup=followup or _followup_form(case),
+        assign=assign or _assign_form(case),
         status_label=workflow.status_label,
         channel_labels=CHANNEL_LABELS,
         close_reason_labels=CLOSE_REASON_LABELS,
@@ -247,4 +267,28 @@ def follow_up(case_id: int):
         return _render_case(case, followup=form, status=422)
     db.session.commit()
     flash(_("Follow-up saved."), "success")
+    return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+@bp.post("/cases/<int:case_id>/assign")
+def assign(case_id: int):
+    case = load_or_404(Case, case_id, current_user)
+    form = _assign_form(case, formdata=request.form)
+    if not form.validate_on_submit():
+        if form.expected_version is not None and form.expected_version != case.version:
+            return _stale(case.id)
+        flash(_("Choose an in-charge of this case's area."), "error")
+        return _render_case(case, assign=form, status=422)
+    assignee = db.session.get(User, form.assignee.data)
+    try:
+        services.assign(case, current_user, assignee, expected_version=form.expected_version)
+    except services.StaleCase:
+        return _stale(case.id)
+    except services.CaseError as exc:
+        db.session.rollback()
+        case = load_or_404(Case, case_id, current_user)
+        flash(str(exc), "error")
+        return _render_case(case, assign=form, status=422)
+    db.session.commit()
+    flash(_("Case assigned to %(name)s.", name=assignee.display_name), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
