@@ -6,6 +6,8 @@ forms call `aadhaar_last4` on the raw value and `scrub_aadhaar` on free text, so
 """
 import re
 
+from flask_babel import lazy_gettext as _l
+
 # 12 digits, optionally grouped 4-4-4 with spaces, dots or dashes, not inside a longer number.
 _AADHAAR_IN_TEXT = re.compile(r"(?<!\d)(\d{4})[ .-]?(\d{4})[ .-]?(\d{4})(?!\d)")
 _NON_DIGITS = re.compile(r"\D")
@@ -24,7 +26,7 @@ def aadhaar_last4(raw: str | None) -> str | None:
         return None
     if len(digits) in (4, 12):
         return digits[-4:]
-    raise IdentityError("Enter the last 4 digits of the Aadhaar number.")
+    raise IdentityError(_l("Enter the last 4 digits of the Aadhaar number."))
 
 
 def scrub_aadhaar(text: str | None) -> str | None:
@@ -44,7 +46,7 @@ def normalise_mobile(raw: str | None) -> str | None:
     elif len(digits) == 11 and digits.startswith("0"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] not in "6789":
-        raise IdentityError("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.")
+        raise IdentityError(_l("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9."))
     return digits
 
 

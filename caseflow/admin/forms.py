@@ -40,7 +40,7 @@ LANGUAGE_CHOICES = [("hi", "हिन्दी"), ("en", "English")]
 LADDER_ROWS = 6
 
 # Codes end up in case references ("SEH/2026/000123") and file names: no slashes or spaces.
-_AREA_CODE = Regexp(r"^[A-Z0-9-]{2,12}$", message=_l("Use 2–12 capital letters, digits or hyphens."))
+_AREA_CODE = Regexp(r"^([A-Z0-9-]{2,12})?$", message=_l("Use 2–12 capital letters, digits or hyphens."))
 _MACHINE_CODE = Regexp(r"^[a-z0-9_]+$", message=_l("Use lower-case letters, digits and underscores only."))
 _SCHEME_CODE = Regexp(r"^[A-Z0-9_-]+$", message=_l("Use capital letters, digits, hyphens or underscores only."))
 _USERNAME = Regexp(r"^[a-z0-9._-]{3,64}$", message=_l("Use 3–64 lower-case letters, digits, dots, hyphens or underscores."))
@@ -113,7 +113,7 @@ class _AreaFields(FlaskForm):
     code = StringField(
         _l("District code"),
         filters=[_upper],
-        validators=[Optional(), _AREA_CODE],
+        validators=[_AREA_CODE],  # not Optional: that would skip validate_code's "a district needs one"
         description=_l("Starts every case reference of the district, e.g. SEH/2026/000123."),
     )
 
@@ -200,7 +200,7 @@ class SchemeForm(FlaskForm):
 
 
 class LadderRowForm(Form):
-    office_kind = SelectField(_l("Office kind"), coerce=int)
+    office_kind = SelectField(_l("Office kind"), coerce=int, default=0)
     days = IntegerField(
         _l("Time limit (working days)"),
         validators=[Optional(), NumberRange(min=1, max=365, message=_l("Between 1 and 365 working days."))],

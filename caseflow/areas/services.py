@@ -1,5 +1,6 @@
 """Changes to the area tree and offices, and finding the office responsible for a place."""
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import CHILD_KINDS, Area, AreaKind, Office, OfficeKind, path_ids, path_segment
 from caseflow.extensions import db
@@ -11,9 +12,9 @@ class AreaError(ValueError):
 
 def create_area(*, kind: AreaKind, name_en: str, name_hi: str, parent: Area | None = None, code: str | None = None) -> Area:
     if parent is None and kind is not AreaKind.STATE:
-        raise AreaError("only a state may be the root of the tree")
+        raise AreaError(_l("Only a state may be the root of the tree."))
     if parent is not None and kind not in CHILD_KINDS[parent.kind]:
-        raise AreaError(f"a {kind.value} cannot sit under a {parent.kind.value}")
+        raise AreaError(_l("A %(kind)s cannot sit under a %(parent)s.", kind=kind.value, parent=parent.kind.value))
     area = Area(kind=kind, name_en=name_en.strip(), name_hi=name_hi.strip(), parent=parent, code=code or None)
     db.session.add(area)
     db.session.flush()  # the path needs the id
@@ -68,7 +69,7 @@ def resolve_office(area_path: str, office_kind_id: int) -> Office | None:
 def district_of(area: Area) -> Area:
     district_id = area.district_id
     if district_id is None:
-        raise AreaError("the area is not inside a district")
+        raise AreaError(_l("The area is not inside a district."))
     return db.session.get(Area, district_id)
 
 

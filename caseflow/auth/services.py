@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area
 from caseflow.auth.models import LoginThrottle, Role, User
@@ -31,7 +32,7 @@ class LoginResult:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(_l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
     return _hasher.hash(password)
 
 
@@ -39,7 +40,7 @@ def create_user(*, username: str, display_name: str, password: str, role: Role, 
                 locale: str = "hi", phone: str | None = None) -> User:
     username = username.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise AccountError("that username is taken")
+        raise AccountError(_l("That username is taken."))
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
                 role=role, locale=locale, phone=phone, areas=list(areas))
     db.session.add(user)
@@ -71,7 +72,7 @@ def set_password(user: User, new_password: str) -> None:
 
 def set_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
-        raise AccountError("unknown language")
+        raise AccountError(_l("Unknown language."))
     user.locale = locale
     db.session.flush()
 

@@ -1,5 +1,6 @@
 """Registering and editing beneficiaries."""
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area, AreaKind
 from caseflow.auth.models import User
@@ -31,12 +32,12 @@ def _clean(fields: dict) -> dict:
 
 def register(actor: User, settlement: Area, **fields) -> Beneficiary:
     if settlement.kind is not AreaKind.SETTLEMENT:
-        raise BeneficiaryError("a beneficiary lives in a settlement")
+        raise BeneficiaryError(_l("A beneficiary lives in a settlement."))
     if not path_in_scope(actor, settlement.path):
-        raise BeneficiaryError("the settlement is outside your areas")
+        raise BeneficiaryError(_l("The settlement is outside your areas."))
     fields = _clean(fields)
     if not fields.get("name"):
-        raise BeneficiaryError("a name is required")
+        raise BeneficiaryError(_l("A name is required."))
     person = Beneficiary(
         settlement=settlement,
         area_path=settlement.path,
@@ -52,7 +53,7 @@ def register(actor: User, settlement: Area, **fields) -> Beneficiary:
 
 def update(actor: User, person: Beneficiary, settlement: Area, **fields) -> Beneficiary:
     if not path_in_scope(actor, settlement.path) or settlement.kind is not AreaKind.SETTLEMENT:
-        raise BeneficiaryError("the settlement is outside your areas")
+        raise BeneficiaryError(_l("The settlement is outside your areas."))
     fields = _clean(fields)
     for key, value in fields.items():
         setattr(person, key, value)

@@ -4,6 +4,7 @@ machine, appends the timeline event and flushes; the caller commits once.
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.services import district_of, resolve_office
@@ -53,11 +54,11 @@ def open_cases_for(beneficiary: Beneficiary, scheme: Scheme) -> list[Case]:
 
 def open_case(actor: User, beneficiary: Beneficiary, scheme: Scheme, *, note: str | None = None) -> Case:
     if actor.role not in (Role.INCHARGE, Role.SUPERVISOR):
-        raise CaseError("only an in-charge or a supervisor can open a case")
+        raise CaseError(_l("Only an in-charge or a supervisor can open a case."))
     if not path_in_scope(actor, beneficiary.area_path):
-        raise CaseError("the beneficiary is outside your areas")
+        raise CaseError(_l("The beneficiary is outside your areas."))
     if not scheme.active:
-        raise CaseError("the scheme is not active")
+        raise CaseError(_l("The scheme is not active."))
     district = district_of(beneficiary.settlement)
     year = today().year
     sequence = next_value(f"case:{district.code}", year)
@@ -82,7 +83,7 @@ def plan_level(case: Case, level: int, start: date | None = None) -> dict:
     """Who is responsible at `level` and by when: the office is None when none is configured."""
     ladder_level = case.scheme.level(level)
     if ladder_level is None:
-        raise CaseError(f"the scheme has no level {level}")
+        raise CaseError(_l("The scheme has no level %(n)d.", n=level))
     office = resolve_office(case.area_path, ladder_level.office_kind_id)
     return {
         "level": level,
@@ -144,12 +145,12 @@ def log_follow_up(
     """Record a contact with an official. A promised date becomes the case's next due date."""
     _check_version(case, expected_version)
     if actor.role not in (Role.INCHARGE, Role.SUPERVISOR):
-        raise CaseError("only an in-charge or a supervisor can log a follow-up")
+        raise CaseError(_l("Only an in-charge or a supervisor can log a follow-up."))
     if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
-        raise CaseError("the case has ended; reopen it first")
+        raise CaseError(_l("The case has ended; reopen it first."))
     if promised_date is not None:
         if promised_date < today():
-            raise CaseError("a promised date cannot be in the past")
+            raise CaseError(_l("A promised date cannot be in the past."))
         if case.status in WAITING_STATUSES:
             case.due_date = promised_date
     event = _event(
@@ -172,9 +173,9 @@ def log_follow_up(
 def assign(case: Case, actor: User, assignee: User, *, expected_version: int | None) -> CaseEvent:
     _check_version(case, expected_version)
     if actor.role not in (Role.INCHARGE, Role.SUPERVISOR):
-        raise CaseError("only an in-charge or a supervisor can assign a case")
+        raise CaseError(_l("Only an in-charge or a supervisor can assign a case."))
     if assignee.role is not Role.INCHARGE or not assignee.active or not path_in_scope(assignee, case.area_path):
-        raise CaseError("the assignee must be an active in-charge of the case's area")
+        raise CaseError(_l("The assignee must be an active in-charge of the case's area."))
     case.assigned_to_id = assignee.id
     event = _event(case, actor, EventKind.ASSIGNMENT, details={"assignee_id": assignee.id})
     _flush()

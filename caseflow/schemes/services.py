@@ -1,4 +1,6 @@
 """Creating and editing schemes and their ladders."""
+from flask_babel import lazy_gettext as _l
+
 from caseflow.extensions import db
 from caseflow.schemes.models import LadderLevel, Scheme
 
@@ -25,15 +27,15 @@ def set_ladder(scheme: Scheme, levels: list[tuple[int, int]]) -> Scheme:
     where they can no longer be escalated, which is refused here to keep cases routable.
     """
     if not levels:
-        raise LadderError("a ladder needs at least one level")
+        raise LadderError(_l("A ladder needs at least one level."))
     kinds = [kind_id for kind_id, _ in levels]
     if len(set(kinds)) != len(kinds):
-        raise LadderError("the same office kind appears twice in the ladder")
+        raise LadderError(_l("The same office kind appears twice in the ladder."))
     from caseflow.cases.models import Case
 
     highest = db.session.query(db.func.max(Case.level)).filter(Case.scheme_id == scheme.id).scalar() or 0
     if highest > len(levels):
-        raise LadderError(f"cases of this scheme are at level {highest}; the ladder cannot be shorter")
+        raise LadderError(_l("Cases of this scheme are at level %(n)d; the ladder cannot be shorter.", n=highest))
     existing = {lv.level: lv for lv in scheme.levels}
     for number, (kind_id, days) in enumerate(levels, start=1):
         level = existing.pop(number, None)
