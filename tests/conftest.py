@@ -46,6 +46,7 @@ def _fresh_database(tmp_dir: Path) -> str:
 
 
 def test_config(url: str, **extra) -> dict:
+    """Configuration for an app on the test database (named for use from tests, not a test)."""
     return {
         "SQLALCHEMY_DATABASE_URI": url,
         "ENV_NAME": "testing",
@@ -56,6 +57,9 @@ def test_config(url: str, **extra) -> dict:
         "SERVER_NAME": "localhost",
         **extra,
     }
+
+
+test_config.__test__ = False
 
 
 @pytest.fixture(scope="session")

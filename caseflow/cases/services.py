@@ -12,7 +12,7 @@ from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import workflow
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus, Channel, EventKind
-from caseflow.db import today
+from caseflow.db import today, utcnow
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
 from caseflow.identity import scrub_aadhaar
@@ -165,7 +165,7 @@ def log_follow_up(
     )
     # Touch the case so a follow-up also moves the version: two people never both act on
     # the same snapshot unnoticed.
-    case.updated_at = event.at
+    case.updated_at = utcnow()
     _flush()
     return event
 
