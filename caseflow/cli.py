@@ -27,17 +27,15 @@ def seed_demo(if_empty: bool, cases: int):
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("seed-demo refuses to run with the production configuration")
     if if_empty and db.session.scalar(sa.select(sa.func.count()).select_from(User)):
-        if demo.is_loaded():
-            demo.print_logins(click.echo)
-        else:
-            click.echo("The database already has users; the demo district was not loaded.")
+        click.echo("The database already has users; the demo district was not loaded.")
+        demo.print_logins(click.echo)
         return
     created = demo.seed(n_cases=cases)
     db.session.commit()
     if created:
         click.echo(f"Loaded the demo district: {created}")
-    else:
-        click.echo("The demo data is already loaded; nothing changed.")
+    elif demo.is_loaded():
+        click.echo("The demo data (or a user named admin) is already there; nothing changed.")
     demo.print_logins(click.echo)
 
 

@@ -5,6 +5,8 @@ value and mask any 12-digit run before validation, so a full number typed into a
 neither stored nor echoed back when the form is shown again with errors.
 """
 from flask_babel import lazy_gettext as _l
+from wtforms import DateField as _DateField
+from wtforms import IntegerField as _IntegerField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -57,6 +59,22 @@ class MobileField(StringField):
         except IdentityError:
             self.data = scrub_aadhaar(raw.strip())
             raise ValueError(_l("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.")) from None
+
+
+class _ScrubbedEcho:
+    """A field whose re-rendered value (after a parse error, WTForms echoes the raw input) is
+    masked, so a full Aadhaar number typed into a date or number box is not sent back."""
+
+    def _value(self):
+        return scrub_aadhaar(super()._value()) or ""
+
+
+class DateField(_ScrubbedEcho, _DateField):
+    pass
+
+
+class IntegerField(_ScrubbedEcho, _IntegerField):
+    pass
 
 
 def optional_text(label, max_length: int = 200, **kwargs) -> StringField:

@@ -25,6 +25,9 @@ from caseflow.cases.services import open_case, transition
 from caseflow.extensions import db
 from caseflow.schemes.services import save_scheme, set_ladder
 
+# The base configuration for apps built from a dict of overrides (see test_config).
+os.environ["CASEFLOW_CONFIG"] = "testing"
+
 PASSWORD = "correct-horse-battery"
 PG_URL = os.environ.get("CASEFLOW_TEST_DATABASE_URL")
 
@@ -226,6 +229,8 @@ def step_data(trigger: str) -> dict:
 @pytest.fixture
 def world(app):
     with app.app_context():
+        # The world's objects outlive this context; keep their loaded attributes readable.
+        db.session().expire_on_commit = False
         w = World()
         db.session.commit()
     return w

@@ -1,14 +1,15 @@
 """Login, password and language forms."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from caseflow.auth.services import MIN_PASSWORD_LENGTH
+from caseflow.forms import text_field
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    username = text_field(_l("Username"), DataRequired(), max_length=64)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 

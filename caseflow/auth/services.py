@@ -1,5 +1,6 @@
 """Accounts, passwords (Argon2id), session revocation and login back-off."""
 import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,8 +16,9 @@ from caseflow.db import utcnow
 from caseflow.extensions import db
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
-# Verified against when the username is unknown, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a real password")
+# Verified against when the username is unknown, so timing does not reveal which names exist;
+# made on first use, not at import, so every process does not pay for a hash at start-up.
+_dummy_hash: str | None = None
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -88,7 +90,10 @@ def check_password(user: User, password: str) -> bool:
 
 
 def _throttle_key(kind: str, value: str) -> str:
-    return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()[:64]
+    # Keyed with the app secret: a plain hash of an IPv4 address or a username is reversible
+    # by trying them all.
+    secret = current_app.config["SECRET_KEY"].encode()
+    return f"{kind}:" + hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()[:64]
 
 
 def _wait_for(row: LoginThrottle | None) -> int:
@@ -113,7 +118,10 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
         return LoginResult(wait_seconds=wait)
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        check_password(User(password_hash=_DUMMY_HASH), password)
+        global _dummy_hash
+        if _dummy_hash is None:
+            _dummy_hash = _hasher.hash("not a real password")
+        check_password(User(password_hash=_dummy_hash), password)
         ok = False
     else:
         ok = check_password(user, password) and user.active

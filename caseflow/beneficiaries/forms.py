@@ -1,11 +1,18 @@
 """The beneficiary registration form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from caseflow.beneficiaries.models import Gender, LawfulBasis, Relation
-from caseflow.forms import AadhaarLast4Field, MobileField, optional_text, text_field, textarea_field
+from caseflow.forms import (
+    AadhaarLast4Field,
+    IntegerField,
+    MobileField,
+    optional_text,
+    text_field,
+    textarea_field,
+)
 
 GENDER_LABELS = {Gender.FEMALE: _l("Female"), Gender.MALE: _l("Male"), Gender.OTHER: _l("Other")}
 RELATION_LABELS = {

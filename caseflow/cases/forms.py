@@ -5,12 +5,12 @@ someone else in between is detected instead of overwritten.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from caseflow.cases.models import Channel, CloseReason
 from caseflow.db import today
-from caseflow.forms import not_future, optional_text, text_field, textarea_field
+from caseflow.forms import DateField, not_future, optional_text, text_field, textarea_field
 
 CHANNEL_LABELS = {
     Channel.VISIT: _l("Visit"),

@@ -94,7 +94,9 @@ def plan_level(case: Case, level: int, start: date | None = None) -> dict:
 
 def _plan(case: Case, trigger: str, actor: User, data: dict) -> dict:
     if trigger == "submit":
-        return plan_level(case, 1, start=max(data.get("application_date") or today(), today()))
+        # The clock starts when we record the submission: an application filed earlier
+        # and never acted on is escalated by the first sweep if its level's time is up.
+        return plan_level(case, 1)
     if trigger in ("escalate", "appeal"):
         return plan_level(case, case.level + 1)
     if trigger == "reopen" and workflow.target(case, trigger, actor) in WAITING_STATUSES:

@@ -153,10 +153,12 @@ def _apply_level(case, data, plan):
 def _apply_sanction(case, data, plan):
     case.sanction_ref = _text(data, "sanction_ref")
     case.sanction_date = data["sanction_date"]
+    case.due_date = None  # no office is sitting on it any more: the clock stops
 
 
 def _apply_reject(case, data, plan):
     case.rejection_reason = _text(data, "reason")
+    case.due_date = None
 
 
 def _apply_deliver(case, data, plan):
@@ -177,12 +179,22 @@ def _apply_close(case, data, plan):
 def _apply_reopen(case, data, plan):
     case.close_reason = None
     case.ended_at = None
-    if plan.get("level"):
-        _apply_level(case, data, plan)
+
+
+def _apply_reopen_waiting(case, data, plan):
+    _apply_reopen(case, data, plan)
+    _apply_level(case, data, plan)
 
 
 def reopen_target(case: Case) -> CaseStatus:
-    """Where a reopened case goes back into the flow: where its paperwork had reached."""
+    """Where a reopened case goes back into the flow: where its paperwork had reached.
+
+    A resolved case reopens because the benefit stopped or never arrived: the office at its
+    level must act again, so it waits on that office with a fresh clock. A case closed after
+    its sanction goes back to sanctioned, awaiting delivery.
+    """
+    if case.status is S.CLOSED and case.sanction_ref:
+        return S.SANCTIONED
     if case.application_ref and case.level > 1:
         return S.ESCALATED
     if case.application_ref:
@@ -206,10 +218,16 @@ STEPS: tuple[Step, ...] = (
     Step("close", OPEN_STATUSES, S.CLOSED, _l("Close case"), (CASEWORKER,), _requires_close, _apply_close),
 ) + tuple(
     # One reopen step per destination; the machine takes the first whose guard passes.
-    Step("reopen", (S.RESOLVED, S.CLOSED), dest, _l("Reopen case"),
+    Step("reopen", sources, dest, _l("Reopen case"),
          (CASEWORKER, IN_REOPEN_WINDOW, Guard(lambda case, actor, d=dest: reopen_target(case) is d, "")),
-         _reason, _apply_reopen)
-    for dest in (S.IDENTIFIED, S.DOCUMENTED, S.SUBMITTED, S.ESCALATED)
+         _reason, _apply_reopen_waiting if dest in _ACTIVE else _apply_reopen)
+    for sources, dest in (
+        ((S.CLOSED,), S.IDENTIFIED),
+        ((S.CLOSED,), S.DOCUMENTED),
+        ((S.CLOSED,), S.SANCTIONED),
+        ((S.RESOLVED, S.CLOSED), S.SUBMITTED),
+        ((S.RESOLVED, S.CLOSED), S.ESCALATED),
+    )
 )
 
 TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(step.trigger for step in STEPS))

@@ -1,0 +1,149 @@
+"""Guards the Alembic migrations as code: one head, a clean `upgrade` on an empty SQLite and an
+empty PostgreSQL database, no autogenerate difference between the models and what the
+migrations build, and a full downgrade/upgrade round trip.
+
+Both databases are always exercised, whichever one the rest of the suite runs on: PostgreSQL
+is expected on 127.0.0.1:5432 (or wherever CASEFLOW_TEST_DATABASE_URL points), in a scratch
+database that is created and dropped here.
+"""
+import logging
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from caseflow import create_app
+from caseflow.extensions import db
+from tests.conftest import test_config
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+SCRATCH_PG_DATABASE = "caseflow_migr_pv"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def script_directory() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def pg_url(database: str) -> sa.URL:
+    base = os.environ.get("CASEFLOW_TEST_DATABASE_URL") or DEFAULT_PG_URL
+    url = sa.make_url(base)
+    if url.get_backend_name() != "postgresql":
+        url = sa.make_url(DEFAULT_PG_URL)
+    return url.set(database=database)
+
+
+def _pg_admin(statement: str) -> None:
+    admin = sa.create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(request, tmp_path):
+    """An app on a brand-new, empty database of each kind; the database is removed afterwards."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrations.db'}"
+    else:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH_PG_DATABASE}" WITH (FORCE)')
+        _pg_admin(f'CREATE DATABASE "{SCRATCH_PG_DATABASE}"')
+        url = pg_url(SCRATCH_PG_DATABASE).render_as_string(hide_password=False)
+    application = create_app(test_config(url))
+    try:
+        yield application
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        if request.param == "postgresql":
+            _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH_PG_DATABASE}" WITH (FORCE)')
+
+
+def migrate_up(application) -> None:
+    with application.app_context():
+        upgrade(directory=str(MIGRATIONS))
+
+
+def schema_differences(application) -> list:
+    with application.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def tables_and_revision(application) -> tuple[set[str], str | None]:
+    with application.app_context(), db.engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return tables, revision
+
+
+def test_exactly_one_head():
+    heads = script_directory().get_heads()
+    assert len(heads) == 1, f"several Alembic heads, merge them: {heads}"
+
+
+def test_every_revision_file_is_date_prefixed_and_loads():
+    scripts = script_directory()
+    revisions = list(scripts.walk_revisions())
+    assert revisions, "no migrations found"
+    for revision in revisions:
+        name = Path(revision.path).name
+        assert name[:8].isdigit() and name[8] == "_", f"{name}: migration files start with YYYYMMDD_"
+        assert revision.revision in name
+
+
+def test_upgrade_on_an_empty_database_builds_exactly_the_models(empty_app):
+    assert tables_and_revision(empty_app) == (set(), None)
+
+    migrate_up(empty_app)
+
+    tables, revision = tables_and_revision(empty_app)
+    assert revision == script_directory().get_current_head()
+    assert tables == {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
+    assert schema_differences(empty_app) == []
+
+
+def test_upgrade_twice_changes_nothing(empty_app):
+    migrate_up(empty_app)
+    migrate_up(empty_app)
+    assert schema_differences(empty_app) == []
+
+
+def test_downgrade_to_base_then_upgrade_again(empty_app):
+    migrate_up(empty_app)
+    with empty_app.app_context():
+        downgrade(directory=str(MIGRATIONS), revision="base")
+
+    tables, revision = tables_and_revision(empty_app)
+    assert revision is None
+    assert tables <= {"alembic_version"}, f"left behind by the downgrade: {sorted(tables)}"
+
+    migrate_up(empty_app)
+    tables, revision = tables_and_revision(empty_app)
+    assert revision == script_directory().get_current_head()
+    assert schema_differences(empty_app) == []
+
+
+@pytest.mark.parametrize("empty_app", ["sqlite"], indirect=True)
+def test_running_migrations_in_process_keeps_the_app_loggers_enabled(empty_app):
+    """migrations/env.py configures logging from alembic.ini; it must not switch off loggers that
+    already exist (Python's fileConfig does so unless told not to), or every caseflow log line
+    emitted after an in-process upgrade (tests, setup commands) silently disappears."""
+    app_logger = logging.getLogger("caseflow.migration_probe")
+    app_logger.disabled = False
+    try:
+        migrate_up(empty_app)
+        assert not app_logger.disabled
+        assert not logging.getLogger("caseflow").disabled
+    finally:
+        app_logger.disabled = False
