@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d caseflow/translations
+	@$(BIN)/pybabel compile -d caseflow/translations >/dev/null
 
 syscheck: $(VENV)/.installed
 	@$(BIN)/python -m caseflow.syscheck
