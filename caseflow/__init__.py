@@ -22,6 +22,7 @@ def create_app(config=None) -> Flask:
         app.config.from_object(config or config_from_env())
     _refuse_unsafe_production(app, DevelopmentConfig)
 
+    _import_models()
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -44,6 +45,16 @@ def create_app(config=None) -> Flask:
     app.cli.add_command(caseflow_cli)
     logging.getLogger("caseflow").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     return app
+
+
+def _import_models() -> None:
+    """Every domain's models, so the metadata (and Alembic's autogenerate) sees all tables."""
+    import importlib
+
+    for domain in ("auth", "areas", "schemes", "holidays", "beneficiaries", "cases", "audit", "bias",
+                   "escalation", "letters"):
+        importlib.import_module(f"caseflow.{domain}.models")
+    importlib.import_module("caseflow.sequences")
 
 
 def _instance_path() -> str:

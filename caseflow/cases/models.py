@@ -53,12 +53,21 @@ class Channel(enum.Enum):
     EMAIL = "email"
 
 
+class Attention(enum.Enum):
+    """Why a waiting case needs a supervisor: set by the sweep, cleared when the case moves."""
+
+    STALLED_AT_TOP = "stalled_at_top"
+    NEEDS_CONFIGURATION = "needs_configuration"
+
+
 class EventKind(enum.Enum):
     CREATED = "created"
     TRANSITION = "transition"
     FOLLOW_UP = "follow_up"
     ASSIGNMENT = "assignment"
     LETTER = "letter"
+    SENT_BACK = "sent_back"
+    ATTENTION = "attention"
 
 
 def _in(statuses) -> str:
@@ -99,6 +108,7 @@ class Case(db.Model):
         ),
         sa.CheckConstraint("(status IN ('resolved', 'closed')) = (ended_at IS NOT NULL)", name="ended_at"),
         sa.CheckConstraint("level >= 0", name="level_not_negative"),
+        sa.CheckConstraint("(attention IS NULL) = (attention_since IS NULL)", name="attention_since"),
         # The queue: scope is a range on area_path, then status, ordered by due date.
         sa.Index("ix_cases_queue", "area_path", "status", "due_date", "id"),
         sa.Index("ix_cases_due", "status", "due_date"),
@@ -133,6 +143,8 @@ class Case(db.Model):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    attention: Mapped[Attention | None] = mapped_column(enum_type(Attention, "attention"))
+    attention_since: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,1 @@
+"""Bias complaints against local elected heads and officials, and their supervisor review."""

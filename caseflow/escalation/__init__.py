@@ -1,0 +1,1 @@
+"""The escalation sweep, addressee resolution with the bias skip, and the supervisor lists."""

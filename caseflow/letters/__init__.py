@@ -1,0 +1,1 @@
+"""Escalation and referral letters: the dispatch register, rendering to PDF, storage, dispatch."""

@@ -1,0 +1,79 @@
+"""Letters and their place in the per-district dispatch register."""
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseflow.areas.models import Office
+from caseflow.cases.models import Case
+from caseflow.db import enum_type, utcnow
+from caseflow.extensions import db
+
+
+class LetterKind(enum.Enum):
+    ESCALATION = "escalation"
+    REFERRAL = "referral"  # a bias finding referred to a higher authority
+
+
+class LetterStatus(enum.Enum):
+    DRAFTED = "drafted"
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class DispatchMode(enum.Enum):
+    HAND = "hand"
+    REGISTERED_POST = "registered_post"
+    EMAIL = "email"
+
+
+class Letter(db.Model):
+    __tablename__ = "letters"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status = 'drafted' OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)",
+            name="dispatched_has_mode",
+        ),
+        sa.CheckConstraint(
+            "status != 'acknowledged' OR (ack_inward_number IS NOT NULL AND ack_date IS NOT NULL)",
+            name="acknowledged_has_inward",
+        ),
+        sa.CheckConstraint("(pdf_sha256 IS NULL) = (pdf_path IS NULL)", name="pdf_has_hash"),
+        sa.CheckConstraint("language IN ('hi', 'en')", name="language"),
+        sa.Index("ix_letters_register", "district_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # district-code/LTR/year/sequence from the district's dispatch register; never reused.
+    reference: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    bias_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bias_reports.id"), index=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
+    area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    level: Mapped[int | None]
+    addressee_office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
+    # Snapshots at drafting time: the post's title and who held it.
+    addressee_title: Mapped[str] = mapped_column(sa.String(240))
+    addressee_holder: Mapped[str | None] = mapped_column(sa.String(120))
+    language: Mapped[str] = mapped_column(sa.String(2))
+    due_within_days: Mapped[int | None]
+    status: Mapped[LetterStatus] = mapped_column(enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFTED)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The PDF is rendered once, on first print, and kept: reprints return the same bytes.
+    pdf_path: Mapped[str | None] = mapped_column(sa.String(200))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    rendered_at: Mapped[datetime | None]
+    dispatch_mode: Mapped[DispatchMode | None] = mapped_column(enum_type(DispatchMode, "dispatch_mode"))
+    dispatched_on: Mapped[date | None]
+    dispatch_note: Mapped[str | None] = mapped_column(sa.String(120))
+    ack_inward_number: Mapped[str | None] = mapped_column(sa.String(60))
+    ack_date: Mapped[date | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    addressee_office: Mapped[Office] = relationship(lazy="joined")
