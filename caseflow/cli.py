@@ -96,3 +96,17 @@ def create_user(username, display_name, role, area_codes, password):
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created user {user.username} ({role})")
+
+
+def _register_domain_commands() -> None:
+    """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
+    from caseflow.audit.cli import commands as audit_commands
+    from caseflow.bias.cli import commands as bias_commands
+    from caseflow.escalation.cli import commands as escalation_commands
+    from caseflow.letters.cli import commands as letters_commands
+
+    for command in (*audit_commands, *bias_commands, *escalation_commands, *letters_commands):
+        caseflow_cli.add_command(command)
+
+
+_register_domain_commands()

@@ -174,8 +174,18 @@ def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, sta
     assignee_names = dict(
         db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(assignee_ids))).all()
     ) if assignee_ids else {}
+    from caseflow.bias.views import case_panel as bias_panel
+    from caseflow.escalation.views import case_panel as escalation_panel
+    from caseflow.letters.views import case_panel as letters_panel
+
+    panels = {
+        "escalation": escalation_panel(case, current_user),
+        "letters": letters_panel(case, current_user),
+        "bias": bias_panel(case, current_user),
+    }
     return render_template(
         "cases/show.html",
+        panels=panels,
         case=case,
         person=case.beneficiary,
         office=office,
