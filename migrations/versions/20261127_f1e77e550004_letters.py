@@ -1,31 +1,20 @@
-"""escalation sweep runs, case attention, letters
+"""letters and the per-district dispatch register
 
-Revision ID: e5ca1a7e0003
-Revises: b1a5e0000002
-Create Date: 2026-11-27 04:20:00
+Revision ID: f1e77e550004
+Revises: e5ca1a7e0003
+Create Date: 2026-11-27 04:25:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'e5ca1a7e0003'
-down_revision = 'b1a5e0000002'
+revision = 'f1e77e550004'
+down_revision = 'e5ca1a7e0003'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    op.create_table('sweep_runs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('started_at', sa.DateTime(), nullable=False),
-    sa.Column('finished_at', sa.DateTime(), nullable=True),
-    sa.Column('as_of', sa.Date(), nullable=False),
-    sa.Column('escalated', sa.Integer(), nullable=False),
-    sa.Column('stalled_at_top', sa.Integer(), nullable=False),
-    sa.Column('needs_configuration', sa.Integer(), nullable=False),
-    sa.Column('host', sa.String(length=120), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sweep_runs'))
-    )
     op.create_table('letters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=40), nullable=False),
@@ -69,32 +58,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_letters_bias_report_id'), ['bias_report_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_letters_case_id'), ['case_id'], unique=False)
         batch_op.create_index('ix_letters_register', ['district_id', 'status', 'created_at'], unique=False)
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('attention', sa.Enum('stalled_at_top', 'needs_configuration', name='attention', native_enum=False, create_constraint=True, length=23), nullable=True))
-        batch_op.add_column(sa.Column('attention_since', sa.Date(), nullable=True))
-        batch_op.create_check_constraint(op.f('ck_cases_attention_since'),
-                                         "(attention IS NULL) = (attention_since IS NULL)")
-
-    # EventKind gained values: its CHECK constraint is not compared by autogenerate.
-    with op.batch_alter_table('case_events', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_case_events_event_kind'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_case_events_event_kind'), "kind IN ('created', 'transition', 'follow_up', 'assignment', 'letter', 'sent_back', 'attention')")
 
 
 def downgrade():
-    with op.batch_alter_table('case_events', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_case_events_event_kind'), type_='check')
-        batch_op.create_check_constraint(op.f('ck_case_events_event_kind'), "kind IN ('created', 'transition', 'follow_up', 'assignment', 'letter')")
-
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_cases_attention_since'), type_='check')
-        batch_op.drop_constraint(op.f('ck_cases_attention'), type_='check')
-        batch_op.drop_column('attention_since')
-        batch_op.drop_column('attention')
     with op.batch_alter_table('letters', schema=None) as batch_op:
         batch_op.drop_index('ix_letters_register')
         batch_op.drop_index(batch_op.f('ix_letters_case_id'))
         batch_op.drop_index(batch_op.f('ix_letters_bias_report_id'))
         batch_op.drop_index(batch_op.f('ix_letters_area_path'))
     op.drop_table('letters')
-    op.drop_table('sweep_runs')
