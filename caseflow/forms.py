@@ -5,12 +5,23 @@ value and mask any 12-digit run before validation, so a full number typed into a
 neither stored nor echoed back when the form is shown again with errors.
 """
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from caseflow.identity import IdentityError, aadhaar_last4, normalise_mobile, scrub_aadhaar
+
+
+class Form(FlaskForm):
+    """The base of every caseflow form: WTForms' own messages come out in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            from caseflow.wtforms_i18n import translations
+
+            return translations
 
 
 def _strip(value):

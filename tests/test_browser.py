@@ -136,7 +136,7 @@ def test_incharge_logs_follow_up_and_records_submission_on_a_phone(app, phone, t
 
     # Log a follow-up: it shows at the top of the timeline.
     page.get_by_label("What they said").fill("Secretary says the file goes to the Janpad on Monday")
-    page.get_by_label("How").select_option(label="Visit")
+    page.get_by_label("Contacted by").select_option(label="Visit")
     page.get_by_role("button", name="Save follow-up").click()
     expect(page.get_by_role("status")).to_contain_text("Follow-up saved.")
     latest = page.locator("ol.timeline > li").first

@@ -1,11 +1,9 @@
 """Forms for the administrator pages, and the translated labels of roles and area kinds."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     PasswordField,
@@ -14,11 +12,13 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as SubForm  # a ladder row: a plain sub-form, no CSRF of its own
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
 from caseflow.areas.models import AreaKind
 from caseflow.auth.models import Role
 from caseflow.auth.services import MIN_PASSWORD_LENGTH
+from caseflow.forms import Form
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -67,11 +67,11 @@ def _lines(value):
     return "\n".join(line.strip() for line in value.splitlines() if line.strip())
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """No fields: carries the CSRF token of a delete button."""
 
 
-class _UserFields(FlaskForm):
+class _UserFields(Form):
     display_name = StringField(_l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
     areas = SelectMultipleField(
@@ -100,14 +100,14 @@ class UserEditForm(_UserFields):
     active = BooleanField(_l("Active (may sign in)"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)])
     confirm = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))]
     )
 
 
-class _AreaFields(FlaskForm):
+class _AreaFields(Form):
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     code = StringField(
@@ -138,11 +138,11 @@ class AreaCreateForm(_AreaFields):
             raise ValidationError(_l("A district needs a code."))
 
 
-class UserAreaForm(FlaskForm):
+class UserAreaForm(Form):
     username = StringField(_l("Username"), filters=[_lower], validators=[DataRequired(), Length(max=64)])
 
 
-class OfficeKindForm(FlaskForm):
+class OfficeKindForm(Form):
     code = StringField(_l("Code"), filters=[_lower], validators=[DataRequired(), Length(max=40), _MACHINE_CODE])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
@@ -156,7 +156,7 @@ class OfficeKindEditForm(OfficeKindForm):
     code = None  # the code is what seed data and exports refer to; it never changes
 
 
-class AreaPickForm(FlaskForm):
+class AreaPickForm(Form):
     """The office list's area filter: a GET form, so no CSRF token is needed."""
 
     class Meta:
@@ -165,7 +165,7 @@ class AreaPickForm(FlaskForm):
     area = SelectField(_l("Area"), coerce=int, validators=[Optional()])
 
 
-class OfficeForm(FlaskForm):
+class OfficeForm(Form):
     kind_id = SelectField(_l("Office kind"), coerce=int)
     holder_name = StringField(
         _l("Holder's name"),
@@ -179,7 +179,7 @@ class OfficeForm(FlaskForm):
     language = SelectField(_l("Language of letters"), choices=LANGUAGE_CHOICES)
 
 
-class SchemeForm(FlaskForm):
+class SchemeForm(Form):
     code = StringField(_l("Code"), filters=[_upper], validators=[DataRequired(), Length(max=20), _SCHEME_CODE])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=160)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=160)])
@@ -199,7 +199,7 @@ class SchemeForm(FlaskForm):
     active = BooleanField(_l("Active (new cases may be opened)"))
 
 
-class LadderRowForm(Form):
+class LadderRowForm(SubForm):
     office_kind = SelectField(_l("Office kind"), coerce=int, default=0)
     days = IntegerField(
         _l("Time limit (working days)"),
@@ -207,7 +207,7 @@ class LadderRowForm(Form):
     )
 
 
-class LadderForm(FlaskForm):
+class LadderForm(Form):
     rows = FieldList(FormField(LadderRowForm), min_entries=LADDER_ROWS)
 
     def set_kind_choices(self, choices: list[tuple[int, str]]) -> None:
@@ -237,7 +237,7 @@ class LadderForm(FlaskForm):
         return [(row.office_kind.data, row.days.data) for row in self.rows if row.office_kind.data]
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date."))])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])

@@ -1,12 +1,12 @@
 """The beneficiary registration form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from caseflow.beneficiaries.models import Gender, LawfulBasis, Relation
 from caseflow.forms import (
     AadhaarLast4Field,
+    Form,
     IntegerField,
     MobileField,
     optional_text,
@@ -32,7 +32,7 @@ def _choices(labels, blank=False):
     return ([("", "—")] if blank else []) + [(member.value, label) for member, label in labels.items()]
 
 
-class BeneficiaryForm(FlaskForm):
+class BeneficiaryForm(Form):
     name = text_field(_l("Name"), DataRequired(), max_length=120)
     relative_name = optional_text(_l("Father's / husband's name"), max_length=120)
     relation = SelectField(_l("Relation"), choices=_choices(RELATION_LABELS, blank=True), validators=[Optional()])

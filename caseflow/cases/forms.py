@@ -4,13 +4,12 @@ Every form that changes a case carries the version the user saw, so a change mad
 someone else in between is detected instead of overwritten.
 """
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from caseflow.cases.models import Channel, CloseReason
 from caseflow.db import today
-from caseflow.forms import DateField, not_future, optional_text, text_field, textarea_field
+from caseflow.forms import DateField, Form, not_future, optional_text, text_field, textarea_field
 
 CHANNEL_LABELS = {
     Channel.VISIT: _l("Visit"),
@@ -28,7 +27,7 @@ CLOSE_REASON_LABELS = {
 }
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     version = HiddenField(validators=[InputRequired()])
 
     @property
@@ -39,7 +38,7 @@ class VersionedForm(FlaskForm):
             return None
 
 
-class OpenCaseForm(FlaskForm):
+class OpenCaseForm(Form):
     scheme = SelectField(_l("Scheme"), coerce=int, validators=[DataRequired()])
     note = textarea_field(_l("Note"), Optional(), max_length=2000)
     confirm_duplicate = BooleanField(_l("Open another case anyway"))
@@ -47,10 +46,10 @@ class OpenCaseForm(FlaskForm):
 
 class FollowUpForm(VersionedForm):
     office = SelectField(_l("Office contacted"), coerce=int, validate_choice=True)
-    channel = SelectField(_l("How"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
+    channel = SelectField(_l("Contacted by"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
                           validators=[DataRequired()])
     response = textarea_field(_l("What they said"), DataRequired(), max_length=4000)
-    promised_date = DateField(_l("Date they promised"), validators=[Optional()],
+    promised_date = DateField(_l("Date promised for action"), validators=[Optional()],
                               description=_l("A promised date becomes the next due date."))
 
 

@@ -195,6 +195,7 @@ def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, sta
         assignee_names=assignee_names,
         step_forms=step_forms or _step_forms(case),
         step_labels=workflow.LABELS,
+        done_labels=workflow.DONE_LABELS,
         followup=followup or _followup_form(case),
         assign=assign or _assign_form(case),
         status_label=workflow.status_label,

@@ -49,9 +49,29 @@ class TransitionRefused(Exception):
 
 # --- guards: who and when -------------------------------------------------------------
 
+class _System:
+    """The escalation sweep acting on its own (cron): no user, no role, no id.
+
+    Only `escalate` admits it, and only for an overdue case; events and audit entries it
+    writes carry no actor.
+    """
+
+    id = None
+    role = None
+    is_authenticated = False
+
+    def __repr__(self) -> str:
+        return "<system>"
+
+
+SYSTEM = _System()
+
 CASEWORKER = Guard(
     lambda case, actor: actor.role in (Role.INCHARGE, Role.SUPERVISOR),
     _l("Only an in-charge or a supervisor can change a case."),
+)
+CASEWORKER_OR_SYSTEM = Guard(
+    lambda case, actor: actor is SYSTEM or CASEWORKER.test(case, actor), CASEWORKER.message
 )
 HAS_NEXT_LEVEL = Guard(
     lambda case, actor: case.level < case.scheme.top_level,
@@ -103,6 +123,8 @@ def _requires_escalate(case, actor, data):
     # Before the deadline an escalation must say why (the sweep escalates overdue cases).
     if case.is_overdue(today()):
         return []
+    if actor is SYSTEM:
+        return [_l("The sweep escalates only overdue cases.")]
     return _need_text(("reason", _l("Escalating before the due date needs a reason.")))(case, actor, data)
 
 
@@ -210,7 +232,7 @@ _ACTIVE = (S.SUBMITTED, S.ESCALATED)
 STEPS: tuple[Step, ...] = (
     Step("verify", (S.IDENTIFIED,), S.DOCUMENTED, _l("Mark documents verified"), (CASEWORKER,), apply=_apply_verify),
     Step("submit", (S.DOCUMENTED,), S.SUBMITTED, _l("Record submission"), (CASEWORKER,), _requires_submit, _apply_submit),
-    Step("escalate", _ACTIVE, S.ESCALATED, _l("Escalate to next level"), (CASEWORKER, HAS_NEXT_LEVEL), _requires_escalate, _apply_level),
+    Step("escalate", _ACTIVE, S.ESCALATED, _l("Escalate to next level"), (CASEWORKER_OR_SYSTEM, HAS_NEXT_LEVEL), _requires_escalate, _apply_level),
     Step("sanction", _ACTIVE, S.SANCTIONED, _l("Record sanction"), (CASEWORKER,), _requires_sanction, _apply_sanction),
     Step("reject", _ACTIVE, S.REJECTED, _l("Record rejection"), (CASEWORKER,), _reason, _apply_reject),
     Step("appeal", (S.REJECTED,), S.ESCALATED, _l("Appeal to next level"), (CASEWORKER, HAS_NEXT_LEVEL), _reason, _apply_level),
@@ -232,6 +254,18 @@ STEPS: tuple[Step, ...] = (
 
 TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(step.trigger for step in STEPS))
 LABELS = {step.trigger: step.label for step in STEPS}
+# How the timeline tells of a step once taken.
+DONE_LABELS = {
+    "verify": _l("Documents verified"),
+    "submit": _l("Submission recorded"),
+    "escalate": _l("Escalated"),
+    "sanction": _l("Sanction recorded"),
+    "reject": _l("Rejection recorded"),
+    "appeal": _l("Appealed"),
+    "deliver": _l("Delivery recorded"),
+    "close": _l("Case closed"),
+    "reopen": _l("Case reopened"),
+}
 
 
 def _conditions(step: Step):
