@@ -38,5 +38,8 @@ lint: $(VENV)/.installed
 diagram: $(VENV)/.installed
 	$(FLASK) caseflow diagram --readme README.md
 
+# The queue page, the escalation sweep and the letters, each beside its raw baseline.
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
+	$(BIN)/python -m bench.letters $(LETTERS_ARGS)

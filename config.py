@@ -50,6 +50,13 @@ class Config:
     LOGIN_FREE_FAILURES = 3
     LOGIN_MAX_DELAY_SECONDS = 300
     ORGANISATION_NAME = os.environ.get("CASEFLOW_ORGANISATION_NAME", "caseflow")
+    # The letterhead: address lines separated by newlines; a logo path (None: the default logo,
+    # "": none); where rendered letters are kept (None: instance/letters).
+    ORGANISATION_ADDRESS = os.environ.get("CASEFLOW_ORGANISATION_ADDRESS", "")
+    LETTERHEAD_LOGO = os.environ.get("CASEFLOW_LETTERHEAD_LOGO")
+    LETTERS_DIR = os.environ.get("CASEFLOW_LETTERS_DIR")
+    LETTERS_BATCH_LIMIT = 1000
+    LETTERS_BATCH_CHUNK = 10
     ENV_NAME = "base"
 
 

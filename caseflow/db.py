@@ -5,6 +5,7 @@ take the lock with `BEGIN IMMEDIATE` so two writers queue up at the start of the
 transaction instead of one failing half-way with "database is locked". Read-only requests
 (GET/HEAD) begin deferred, so reads stay concurrent.
 """
+import contextlib
 import contextvars
 import enum
 from datetime import UTC, date, datetime
@@ -27,9 +28,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+# Set by `fixed_today` (the sweep's --now, time-frozen tests); None means the real calendar.
+_fixed_today: contextvars.ContextVar[date | None] = contextvars.ContextVar("fixed_today", default=None)
+
+
 def today() -> date:
     """Today in India: due dates and "overdue" are about the local calendar day."""
-    return datetime.now(LOCAL_TZ).date()
+    fixed = _fixed_today.get()
+    return fixed if fixed is not None else datetime.now(LOCAL_TZ).date()
+
+
+@contextlib.contextmanager
+def fixed_today(day: date):
+    """Make `today()` answer `day` inside the block, so every service sees the same clock."""
+    token = _fixed_today.set(day)
+    try:
+        yield day
+    finally:
+        _fixed_today.reset(token)
 
 
 def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

@@ -3,6 +3,8 @@ from flask import Flask, render_template
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from caseflow.audit.web import record_refusal
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. If you submitted a form, reload the page and try again.")),
     403: (_l("Not allowed"), _l("Your role does not allow this page.")),
@@ -19,6 +21,8 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if exc.code not in MESSAGES or exc.code < 400:
             return exc
+        if exc.code in (403, 404):
+            record_refusal(exc.code)
         title, message = MESSAGES[exc.code]
         return render_template("errors/error.html", title=title, message=message), exc.code
 

@@ -31,7 +31,8 @@ def init_app(app) -> None:
 
     @app.template_filter("indian_date")
     def indian_date(value) -> str:
-        return format_date(value, "dd/MM/yyyy") if value else ""
+        # dd/mm/yyyy is the same in Hindi and English: no locale lookup (it runs per row).
+        return value.strftime("%d/%m/%Y") if value else ""
 
     @app.template_filter("long_date")
     def long_date(value) -> str:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from caseflow.areas.models import subtree_bounds
+from caseflow.audit.web import note_refused_object
 from caseflow.auth.models import Role, User
 from caseflow.extensions import db
 
@@ -39,5 +40,29 @@ def load_or_404(model, object_id: int, user: User, *, for_update: bool = False):
         query = query.execution_options(populate_existing=True)
     obj = db.session.scalars(query).first()
     if obj is None:
+        note_refused_object(model, object_id)
         abort(404)
     return obj
+
+
+def case_scope(user: User) -> sa.ColumnElement[bool]:
+    """`in_scope` for cases, written so the queue's indexes can serve it.
+
+    The same rows as `in_scope(user, Case.area_path)`: a state-wide area needs no filter, a
+    district is an equality on the stored district_id, anything smaller the path range.
+    """
+    from caseflow.areas.models import AreaKind
+    from caseflow.cases.models import Case
+
+    if user is None or not user.is_authenticated or user.role not in CASE_ROLES or not user.areas:
+        return sa.false()
+    clauses = []
+    for area in user.areas:
+        if area.kind is AreaKind.STATE:
+            return sa.true()
+        if area.kind is AreaKind.DISTRICT:
+            clauses.append(Case.district_id == area.id)
+        else:
+            lo, hi = subtree_bounds(area.path)
+            clauses.append(sa.and_(Case.area_path >= lo, Case.area_path < hi))
+    return sa.or_(*clauses)

@@ -25,6 +25,8 @@ from caseflow.cases.services import open_case, transition
 from caseflow.extensions import db
 from caseflow.schemes.services import save_scheme, set_ladder
 
+pytest_plugins = ["tests.audit_guard"]  # every committed change of a request or command is audited
+
 # The base configuration for apps built from a dict of overrides (see test_config).
 os.environ["CASEFLOW_CONFIG"] = "testing"
 
@@ -71,13 +73,15 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     """The application, with the schema built once by running the real migrations."""
     from flask_migrate import upgrade
 
     # Argon2 at production cost makes every created user take ~50 ms; tests need correctness.
     auth_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    application = create_app(test_config(database_url))
+    # Rendered letters go to a scratch folder, not the checkout's instance/.
+    letters_dir = tmp_path_factory.mktemp("letters")
+    application = create_app(test_config(database_url, LETTERS_DIR=str(letters_dir)))
     with application.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     return application

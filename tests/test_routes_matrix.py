@@ -20,11 +20,14 @@ import pytest
 import sqlalchemy as sa
 
 from caseflow.auth.models import User
+from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
 from tests.conftest import PASSWORD, Auth
+from tests.letters_support import matrix_letters
 
 PUBLIC, SIGNED_IN, CASEWORK, ADMIN = "public", "signed in", "casework", "admin"
+SUPERVISOR = "supervisor only"  # refused (403) to in-charges before anything is loaded
 OK, LOGIN = "ok", "login"  # allowed; bounced to the login page
 ROLES = ("anonymous", "admin", "supervisor", "incharge", "other", "disabled")
 
@@ -34,11 +37,12 @@ ACCESS = {
     SIGNED_IN: dict(anonymous=LOGIN, admin=OK, supervisor=OK, incharge=OK, other=OK, disabled=LOGIN),
     CASEWORK: dict(anonymous=LOGIN, admin=403, supervisor=OK, incharge=OK, other=OK, disabled=LOGIN),
     ADMIN: dict(anonymous=LOGIN, admin=OK, supervisor=403, incharge=403, other=403, disabled=LOGIN),
+    SUPERVISOR: dict(anonymous=LOGIN, admin=403, supervisor=OK, incharge=403, other=403, disabled=LOGIN),
 }
 # Districts whose beneficiaries and cases each case-working role may see.
 SCOPE = {"supervisor": {"shr", "rsn"}, "incharge": {"shr"}, "other": {"rsn"}}
 # The one allowed role that sends each POST for real, after every refused attempt.
-WRITER = {SIGNED_IN: "incharge", CASEWORK: "incharge", ADMIN: "admin"}
+WRITER = {SIGNED_IN: "incharge", CASEWORK: "incharge", ADMIN: "admin", SUPERVISOR: "supervisor"}
 MISSING_ID = 2**31 - 1  # a valid integer id that no row will reach
 NEW_PASSWORD = "another-long-password"
 
@@ -50,6 +54,7 @@ class Route:
     post: object = None  # payload(o, obj, client) that succeeds for an allowed user; None: no POST
     post_code: int = 302
     writes: bool = True  # the allowed POST changes the database
+    scoped_as: str | None = None  # the `objs` attribute for the scoped URL argument, if not SCOPED_ARGS
 
 
 def _token(client) -> str:
@@ -116,13 +121,48 @@ ROUTES = {
     "admin.holidays": Route(ADMIN, post=lambda o, obj, c: {
         "day": "2026-10-02", "name_en": "Gandhi Jayanti", "name_hi": "गांधी जयंती"}),
     "admin.holiday_delete": Route(ADMIN, get=None, post=lambda o, obj, c: {}),
+    # Supervisors only; an in-charge is refused in scope and gets the usual 404 outside it.
+    "audit.trail": Route(CASEWORK, get={"incharge": 403, "other": 403, None: 200}),
+    # Bias: in-charges list what they filed and read reports of their areas; supervisors review.
+    "bias.queue": Route(CASEWORK),
+    "bias.new": Route(CASEWORK, post_code=303, post=lambda o, obj, c: {
+        "accused_role": "sarpanch", "other_office": 0, "kind": "political", "incident_date": "2025-01-10",
+        "account": "Told to vote for him next time", "complainant": "beneficiary"}),
+    "bias.show": Route(CASEWORK),
+    "bias.review": Route(SUPERVISOR, get=None, post_code=303, post=lambda o, obj, c: {"take-version": obj.version}),
+    "bias.reveal": Route(SUPERVISOR, get=None, post_code=200, post=lambda o, obj, c: {"reason": "Protection visit"}),
+    "bias.patterns": Route(SUPERVISOR),
+    # Writes only its audit entry, which the snapshot leaves out.
+    "bias.export": Route(SUPERVISOR, get=None, post_code=200, writes=False, post=lambda o, obj, c: {"district": ""}),
+    # Letters: case-workers in scope; printing renders on first use, dispatch renders if never printed.
+    "letters.register": Route(CASEWORK),
+    "letters.pdf": Route(CASEWORK),
+    "letters.batch": Route(CASEWORK),
+    "letters.batch_pdf": Route(CASEWORK, get=302),  # nothing rendered yet: to the progress page
+    "letters.draft": Route(CASEWORK, get=None, post_code=303, scoped_as="letter_case",
+                           post=lambda o, obj, c: {"letter-version": obj.version}),
+    "letters.dispatch": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
+        f"dispatch-{obj.id}-version": obj.version, f"dispatch-{obj.id}-mode": "hand",
+        f"dispatch-{obj.id}-dispatched_on": today().isoformat()}),
+    "letters.acknowledge": Route(CASEWORK, get=None, post_code=303, scoped_as="dispatched_letter",
+                                 post=lambda o, obj, c: {f"ack-{obj.id}-version": obj.version,
+                                                         f"ack-{obj.id}-inward_number": "IN/1",
+                                                         f"ack-{obj.id}-ack_date": today().isoformat()}),
+    # Escalation: the flagged-case lists are scoped like the queue; sending back is for supervisors.
+    "escalation.stalled": Route(CASEWORK),
+    "escalation.configuration": Route(CASEWORK),
+    # The matrix's case is not escalated, so the allowed POST is refused with a message and writes
+    # nothing; sending back for real is tested in tests/test_escalation.py.
+    "escalation.send_back": Route(SUPERVISOR, get=None, post_code=303, writes=False, post=lambda o, obj, c: {
+        "sb-version": obj.version, "sb-reason": "The level below must decide"}),
 }
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.
-SCOPED_ARGS = {"case_id": "case", "beneficiary_id": "person"}
+SCOPED_ARGS = {"case_id": "case", "beneficiary_id": "person", "object_id": "case", "report_id": "bias_report",
+               "letter_id": "letter"}
 ADMIN_ARGS = {"area_id": "gp", "user_id": "other_user", "kind_id": "sarpanch_kind", "office_id": "sarpanch_office",
               "scheme_id": "scheme", "holiday_id": "holiday"}
-FIXED_ARGS = {"trigger": "verify"}
+FIXED_ARGS = {"trigger": "verify", "object_type": "cases", "step": "take"}
 
 
 def test_matrix_covers_every_route(app):
@@ -138,8 +178,9 @@ def _set_active(app, user_id: int, active: bool) -> None:
 
 
 @pytest.fixture
-def objs(app, world):
+def objs(app, world, tmp_path, monkeypatch):
     """Ids of the objects the URLs and payloads refer to, in and out of the Sehore in-charge's scope."""
+    monkeypatch.setitem(app.config, "LETTERS_DIR", str(tmp_path / "letters"))
     with app.app_context():
         shr_case = world.case()
         rsn_person = world.person(name="Kamla Bai", settlement=world.other_village, actor=world.other_incharge)
@@ -147,6 +188,9 @@ def objs(app, world):
         shr_person = world.person(name="Radha Bai")
         rsn_person2 = world.person(name="Savitri Bai", settlement=world.other_village, actor=world.other_incharge)
         holiday = create_holiday(date(2026, 8, 15), "Independence Day", "स्वतंत्रता दिवस")
+        bias_reports = {district: _bias_report(world, actor, settlement) for district, actor, settlement in (
+            ("shr", world.incharge, world.village), ("rsn", world.other_incharge, world.other_village))}
+        letters = matrix_letters(world)
         db.session.commit()
 
         def ns(obj):
@@ -159,7 +203,19 @@ def objs(app, world):
             sarpanch_office=ns(world.sarpanch), scheme=ns(world.scheme), holiday=ns(holiday),
             janpad_kind=world.kinds["janpad_ceo"].id, village=world.village.id, district=world.district.id,
             other_district=world.other_district.id, incharge=world.incharge.id,
+            bias_report={k: ns(v) for k, v in bias_reports.items()},
+            **{name: {k: ns(v) for k, v in group.items()} for name, group in letters.items()},
         )
+
+
+def _bias_report(world, actor, settlement):
+    """A filed bias report on a case of its own, so the case rows above keep their versions."""
+    from caseflow.bias.models import AccusedRole, BiasKind
+    from caseflow.bias.services import Complainant, file_report
+
+    case = world.case(person=world.person(name="Meera Bai", settlement=settlement, actor=actor), actor=actor)
+    return file_report(case, actor, accused_role=AccusedRole.SARPANCH, kind=BiasKind.POLITICAL,
+                       incident_date=date(2025, 1, 10), account="Told to vote for him", complainant=Complainant())
 
 
 @pytest.fixture
@@ -176,11 +232,16 @@ def clients(app, world):
     return clients
 
 
+# A refused request writes its refusal to the audit trail and nothing else (tests/test_audit.py).
+AUDIT_TABLES = {"audit_entries", "audit_head"}
+
+
 def snapshot(app) -> dict:
     with app.app_context():
         return {
             table.name: sorted((tuple(row) for row in db.session.execute(sa.select(table))), key=repr)
             for table in db.metadata.sorted_tables
+            if table.name not in AUDIT_TABLES
         }
 
 
@@ -197,7 +258,7 @@ def _url_and_object(app, rule, variant, o):
     values, obj = {}, None
     for arg in rule.arguments:
         if arg in SCOPED_ARGS:
-            obj = getattr(o, SCOPED_ARGS[arg])["rsn" if variant == "rsn" else "shr"]
+            obj = getattr(o, ROUTES[rule.endpoint].scoped_as or SCOPED_ARGS[arg])["rsn" if variant == "rsn" else "shr"]
             values[arg] = MISSING_ID if variant == "missing" else obj.id
         elif arg in ADMIN_ARGS:
             obj = getattr(o, ADMIN_ARGS[arg])

@@ -61,7 +61,7 @@ def _login_with_token(client, username: str) -> None:
 
 def test_every_post_without_csrf_token_is_refused_and_changes_nothing(csrf_app, world, objs):  # noqa: F811
     clients = {"anonymous": csrf_app.test_client()}
-    for role in ("incharge", "admin"):  # the usernames of the world's users are their roles
+    for role in ("incharge", "admin", "supervisor"):  # the usernames of the world's users are their roles
         clients[role] = csrf_app.test_client()
         _login_with_token(clients[role], role)
     before = snapshot(csrf_app)

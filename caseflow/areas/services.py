@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import CHILD_KINDS, Area, AreaKind, Office, OfficeKind, path_ids, path_segment
+from caseflow.audit.services import changed_fields, record
 from caseflow.extensions import db
 
 
@@ -19,6 +20,7 @@ def create_area(*, kind: AreaKind, name_en: str, name_hi: str, parent: Area | No
     db.session.add(area)
     db.session.flush()  # the path needs the id
     area.path = (parent.path if parent else "") + path_segment(area.id)
+    record("area.created", obj=area, data={"kind": kind, "parent_id": parent.id if parent else None})
     db.session.flush()
     return area
 
@@ -27,6 +29,7 @@ def rename_area(area: Area, *, name_en: str, name_hi: str, code: str | None, act
     area.name_en, area.name_hi, area.active = name_en.strip(), name_hi.strip(), active
     if area.kind is AreaKind.DISTRICT:
         area.code = code
+    record("area.updated", obj=area, data={"fields": changed_fields(area, "name_en", "name_hi", "code", "active")})
     db.session.flush()
     return area
 
@@ -35,6 +38,7 @@ def create_office_kind(*, code: str, name_en: str, name_hi: str, elected: bool =
     kind = OfficeKind(code=code, name_en=name_en, name_hi=name_hi, elected=elected)
     db.session.add(kind)
     db.session.flush()
+    record("office_kind.created", obj=kind, data={"code": code, "elected": elected})
     return kind
 
 
@@ -50,6 +54,10 @@ def save_office(office: Office | None = None, **fields) -> Office:
             office.holder_since = utcnow()
         for key, value in fields.items():
             setattr(office, key, value)
+    # Whether the holder changed, never who they are.
+    record("office.updated" if office.id else "office.created", obj=office, data={
+        "area_id": office.area_id, "kind_id": office.kind_id, "fields": changed_fields(office, *fields),
+        "holder_changed": "holder_name" in changed_fields(office, "holder_name"), "vacant": office.holder_name is None})
     db.session.flush()
     return office
 
@@ -76,5 +84,6 @@ def district_of(area: Area) -> Area:
 def update_office_kind(kind: OfficeKind, *, name_en: str, name_hi: str, elected: bool) -> OfficeKind:
     """Correct a kind's names or elected flag; the code stays, it is what seed data refers to."""
     kind.name_en, kind.name_hi, kind.elected = name_en.strip(), name_hi.strip(), elected
+    record("office_kind.updated", obj=kind, data={"fields": changed_fields(kind, "name_en", "name_hi", "elected")})
     db.session.flush()
     return kind

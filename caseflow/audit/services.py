@@ -2,9 +2,16 @@
 
 `record` is the one call every other service makes, in the same transaction as the change
 it records (no ORM events, no attribute magic): if the change rolls back, so does its entry.
+
+Appending locks the single `audit_head` row (SELECT … FOR UPDATE on PostgreSQL; on SQLite the
+writer already holds the database lock), so entries get contiguous sequence numbers and the
+chain never forks. The price: every transaction that records holds that lock from its first
+`record` until it commits, so writing transactions serialise on it. Keep them short and call
+`record` after the change has been flushed.
 """
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +20,9 @@ import sqlalchemy as sa
 from caseflow.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseflow.db import utcnow
 from caseflow.extensions import db
+
+# `record(actor=...)` left out: the signed-in user of the request, or nobody (CLI, sweep).
+CURRENT_USER = object()
 
 
 def _jsonable(value):
@@ -52,28 +62,70 @@ def entry_hash(entry) -> str:
     return hashlib.sha256(canonical(entry)).hexdigest()
 
 
+def _current_transaction(session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
 def _lock_head() -> AuditHead:
+    """The head row, locked until this transaction ends; read once per transaction.
+
+    A transaction that records many entries (a sweep) pays for the lock and the read once:
+    the lock cannot be lost before the transaction (or the savepoint that took it) ends.
+    """
+    session = db.session()
+    held = session.info.get("audit_head")
+    if held is not None and held[0] is not None and held[0] is _current_transaction(session):
+        return held[1]
+    # The transaction's changes first, the head last: every writer takes its locks in that
+    # order (and the reload below must not overwrite an unflushed head of an outer level).
+    session.flush()
     query = sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    head = db.session.scalars(query.execution_options(populate_existing=True)).first()
+    head = session.scalars(query.execution_options(populate_existing=True)).first()
     if head is None:
+        # The migration creates the row; this is for a database emptied by hand (or by tests).
         head = AuditHead(id=1, seq=0, hash=GENESIS_HASH)
-        db.session.add(head)
-        db.session.flush()
+        session.add(head)
+        session.flush()
+    session.info["audit_head"] = (_current_transaction(session), head)
     return head
 
 
-def record(action: str, *, actor=None, obj=None, object_type: str | None = None, object_id=None,
+def _signed_in_user_id() -> int | None:
+    # Administration services (users, areas, schemes, holidays) take no actor argument; the
+    # person acting is whoever is signed in to the request that called them.
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def changed_fields(obj, *names: str) -> list[str]:
+    """Which of `names` (attributes or relationships) have unflushed changes: for `data`.
+
+    Call it before the change is flushed; only the names go into the audit entry, never values.
+    """
+    attrs = sa.inspect(obj).attrs
+    return sorted(name for name in set(names) if name in attrs and attrs[name].history.has_changes())
+
+
+def record(action: str, *, actor=CURRENT_USER, obj=None, object_type: str | None = None, object_id=None,
            area_path: str | None = None, data: dict | None = None) -> AuditEntry:
     """Append one entry. `obj` fills type, id and area from a model instance.
 
     `data` must hold no personal data (names, phone numbers, free text): ids, status and
-    action names only.
+    action names, the names of changed fields only.
     """
+    if obj is not None and getattr(obj, "id", 0) is None:
+        db.session.flush()  # a new object gets its id
+    head = _lock_head()
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         area_path = area_path or getattr(obj, "area_path", None)
-    head = _lock_head()
+    if actor is CURRENT_USER:
+        actor = _signed_in_user_id()
     entry = AuditEntry(
         seq=head.seq + 1,
         at=utcnow().replace(microsecond=0),
@@ -87,46 +139,69 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
     )
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
+    # Written with the rest of the transaction at its next flush: many entries go in one batch.
     db.session.add(entry)
-    db.session.flush()
     return entry
 
 
 @dataclass
 class Verification:
     ok: bool
-    checked: int
+    checked: int  # entries whose link and hash held
+    head_seq: int  # the last good entry: the whole chain when ok
     head_hash: str
     broken_seq: int | None = None
     problem: str | None = None
 
 
-def verify(batch: int = 5000) -> Verification:
-    """Walk the chain in order; name the first entry whose link or hash does not hold."""
+def verify(batch: int = 5000, *, expect_head: str | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Verification:
+    """Walk the chain in order; name the first entry whose link or hash does not hold.
+
+    The head row is read first and the walk stops at its sequence number, so entries
+    appended while the walk runs are left for the next run instead of looking like a
+    mismatch. `expect_head` is a hash recorded earlier, outside the system: it must still be
+    in the chain, else the tail was cut off (or rewritten) since. `progress(done, total)` is
+    called after every batch.
+    """
+    table = AuditEntry.__table__
+    db.session.flush()  # entries recorded in this session are read back as plain rows below
+    head = db.session.execute(sa.select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).first()
+    total = head.seq if head else 0
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    last = 0
+    expected_found = expect_head is None
+
+    def broken(seq: int, problem: str) -> Verification:
+        return Verification(False, checked, expected_seq - 1, expected_prev, seq, problem)
+
     while True:
         # Plain rows, not ORM objects: a walk over millions of entries keeps memory flat.
-        table = AuditEntry.__table__
-        rows = db.session.execute(
-            sa.select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
-        ).all()
+        query = sa.select(table).where(table.c.seq >= expected_seq).order_by(table.c.seq).limit(batch)
+        if head is not None:
+            query = query.where(table.c.seq <= head.seq)
+        rows = db.session.execute(query).all()
         if not rows:
             break
         for entry in rows:
             if entry.seq != expected_seq:
-                return Verification(False, checked, expected_prev, expected_seq,
-                                    f"entry {expected_seq} is missing (next is {entry.seq})")
+                return broken(expected_seq, f"entry {expected_seq} is missing (the next one is {entry.seq})")
             if entry.prev_hash != expected_prev:
-                return Verification(False, checked, expected_prev, entry.seq,
-                                    f"entry {entry.seq} does not follow entry {entry.seq - 1}")
+                return broken(entry.seq, f"entry {entry.seq} does not follow entry {entry.seq - 1} "
+                                         "(its previous-hash differs): removed, reordered or rewritten")
             if entry_hash(entry) != entry.hash:
-                return Verification(False, checked, expected_prev, entry.seq,
-                                    f"entry {entry.seq} was altered (its hash does not match its content)")
+                return broken(entry.seq, f"entry {entry.seq} was altered (its hash does not match its content)")
+            if entry.hash == expect_head:
+                expected_found = True
             expected_prev, expected_seq, checked = entry.hash, entry.seq + 1, checked + 1
-            last = entry.seq
-    head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
-        return Verification(False, checked, expected_prev, expected_seq,
-                            f"the chain ends at entry {expected_seq - 1} but the head says {head.seq}")
-    return Verification(True, checked, expected_prev)
+        if progress is not None:
+            progress(checked, total)
+    if head is None and checked:
+        return broken(expected_seq, "the chain head is missing")
+    if head is not None and (head.seq != checked or head.hash != expected_prev):
+        if head.seq > checked:
+            return broken(expected_seq, f"entries {expected_seq} to {head.seq} are missing (the head says {head.seq})")
+        return broken(expected_seq, f"the head ({head.seq}) does not match the last entry ({checked})")
+    if not expected_found:
+        return broken(expected_seq, f"the recorded head {expect_head} is not in the chain: "
+                                    "its tail was cut off or rewritten")
+    return Verification(True, checked, checked, expected_prev)

@@ -1,9 +1,261 @@
-"""Pages of the audit domain."""
-from flask import Blueprint
+"""Audit trail pages: a supervisor reads the trail of any case, beneficiary, bias report or
+letter in their areas.
 
-bp = Blueprint("audit", __name__)
+Only entries whose own area path lies in the reader's scope are shown (`in_scope` on the
+entry, not only on the object), so a supervisor never reads what happened outside their areas.
+In-charges are refused (403) for objects in their scope and get the usual 404 outside it;
+administrators configure and read no trails.
+"""
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from caseflow.audit.models import AuditEntry
+from caseflow.auth.models import Role, User
+from caseflow.db import LOCAL_TZ
+from caseflow.extensions import db
+from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+PAGE_SIZE = 100
+# Object types whose rows carry an area path, so their trail can be scoped.
+TRAIL_TYPES = ("cases", "beneficiaries", "bias_reports", "letters")
+
+ACTION_LABELS = {
+    "case.opened": _l("Case opened"),
+    "case.transition": _l("Case step"),
+    "case.follow_up": _l("Follow-up logged"),
+    "case.assigned": _l("Case assigned"),
+    "beneficiary.registered": _l("Beneficiary registered"),
+    "beneficiary.updated": _l("Beneficiary details changed"),
+    "access.refused": _l("Access refused"),
+    "letter.drafted": _l("Letter drafted"),
+    "bias.filed": _l("Bias report filed"),
+    "bias.identity_revealed": _l("Complainant's identity shown"),
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Failed sign-in"),
+    "auth.logout": _l("Signed out"),
+    "user.created": _l("Account created"),
+    "user.updated": _l("Account changed"),
+    "user.disabled": _l("Account disabled"),
+    "user.enabled": _l("Account enabled"),
+    "user.password_changed": _l("Password changed"),
+    "user.locale_changed": _l("Language changed"),
+    "user.area_added": _l("Area added to account"),
+    "area.created": _l("Area added"),
+    "area.updated": _l("Area changed"),
+    "office_kind.created": _l("Office kind added"),
+    "office_kind.updated": _l("Office kind changed"),
+    "office.created": _l("Office added"),
+    "office.updated": _l("Office changed"),
+    "scheme.created": _l("Scheme added"),
+    "scheme.updated": _l("Scheme changed"),
+    "scheme.ladder_set": _l("Escalation ladder set"),
+    "holiday.created": _l("Holiday added"),
+    "holiday.deleted": _l("Holiday deleted"),
+}
+
+# What the keys of an entry's data mean, for the keys most entries use.
+KEY_LABELS = {
+    "fields": _l("fields"),
+    "promised_date_set": _l("date promised"),
+    "beneficiary_id": _l("beneficiary"),
+    "scheme_id": _l("scheme"),
+    "level": _l("level"),
+    "office_id": _l("office"),
+    "channel": _l("channel"),
+    "assignee_id": _l("assigned to"),
+    "status": _l("status"),
+    "endpoint": _l("page"),
+    "case_id": _l("case"),
+    "letter_id": _l("letter"),
+    "finding": _l("finding"),
+    "kind": _l("kind"),
+    "reason": _l("reason code"),
+}
+# Bookkeeping keys the page does not repeat.
+HIDDEN_KEYS = {"event_id", "trigger", "from", "to", "method"}
+
+
+def action_label(action: str) -> str:
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    if action.startswith("bias."):
+        from caseflow.bias.workflow import LABELS
+
+        step = action.removeprefix("bias.")
+        if step in LABELS:
+            return _("Bias review: %(step)s", step=LABELS[step])
+    return action
+
+
+def _status_text(object_type: str | None, value) -> str:
+    try:
+        if object_type == "cases":
+            from caseflow.cases.models import CaseStatus
+            from caseflow.cases.workflow import status_label
+
+            return str(status_label(CaseStatus(value)))
+        if object_type == "bias_reports":
+            from caseflow.bias.models import ReviewStatus
+            from caseflow.bias.workflow import status_label
+
+            return str(status_label(ReviewStatus(value)))
+    except (ValueError, KeyError, ImportError):
+        pass
+    return str(value)
+
+
+def _step_text(entry: AuditEntry) -> str | None:
+    data = entry.data or {}
+    if "from" not in data and "to" not in data:
+        return None
+    step = data.get("trigger")
+    if entry.object_type == "cases" and step:
+        from caseflow.cases.workflow import DONE_LABELS
+
+        step = DONE_LABELS.get(step, step)
+    moved = f"{_status_text(entry.object_type, data.get('from'))} → {_status_text(entry.object_type, data.get('to'))}"
+    return f"{step}: {moved}" if step else moved
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_value_text(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value_text(v)}" for k, v in value.items())
+    return "—" if value is None else str(value)
+
+
+def describe(entry: AuditEntry, names: dict[int, str], offices: dict[int, str]) -> list[str]:
+    """Short lines telling what the entry's data says: ids, codes and field names only."""
+    from caseflow.cases.forms import CHANNEL_LABELS
+    from caseflow.cases.models import Channel
+
+    lines = []
+    step = _step_text(entry)
+    if step:
+        lines.append(step)
+    for key, value in sorted((entry.data or {}).items()):
+        if key in HIDDEN_KEYS or value in (None, [], {}):
+            continue
+        if key == "assignee_id":
+            value = names.get(value, value)
+        elif key == "office_id":
+            value = offices.get(value, value)
+        elif key == "status":
+            value = _status_text(entry.object_type, value)
+        elif key == "channel" and value in {c.value for c in Channel}:
+            value = str(CHANNEL_LABELS[Channel(value)])
+        lines.append(f"{KEY_LABELS.get(key, key)}: {_value_text(value)}")
+    return lines
+
+
+def _office_titles(entries) -> dict[int, str]:
+    from caseflow.areas.models import Office
+    from caseflow.i18n import locale_code
+
+    ids = {e.data.get("office_id") for e in entries if isinstance((e.data or {}).get("office_id"), int)}
+    if not ids:
+        return {}
+    locale = locale_code()
+    return {o.id: o.title(locale) for o in db.session.scalars(sa.select(Office).where(Office.id.in_(ids)))}
+
+
+def _local_time(at) -> str:
+    return at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _models() -> dict:
+    from caseflow.beneficiaries.models import Beneficiary
+    from caseflow.bias.models import BiasReport
+    from caseflow.cases.models import Case
+    from caseflow.letters.models import Letter
+
+    return {"cases": Case, "beneficiaries": Beneficiary, "bias_reports": BiasReport, "letters": Letter}
+
+
+def _targets(object_type: str, obj) -> list[tuple[str, list[str]]]:
+    """The object, and for a case also its letters and bias reports: one trail tells its whole story."""
+    targets = [(object_type, [str(obj.id)])]
+    if object_type == "cases":
+        models = _models()
+        for related in ("letters", "bias_reports"):
+            model = models[related]
+            ids = db.session.scalars(sa.select(model.id).where(model.case_id == obj.id)).all()
+            if ids:
+                targets.append((related, [str(i) for i in ids]))
+    return targets
+
+
+def _back_link(object_type: str, obj) -> str | None:
+    if object_type == "cases":
+        return url_for("cases.show", case_id=obj.id)
+    if object_type == "beneficiaries":
+        return url_for("beneficiaries.show", beneficiary_id=obj.id)
+    if object_type in ("letters", "bias_reports"):
+        return url_for("cases.show", case_id=obj.case_id)
+    return None
+
+
+def _title(object_type: str, obj) -> str:
+    if object_type == "cases":
+        return _("Audit trail of case %(ref)s", ref=obj.reference)
+    if object_type == "letters":
+        return _("Audit trail of letter %(ref)s", ref=obj.reference)
+    if object_type == "bias_reports":
+        return _("Audit trail of bias report %(id)d", id=obj.id)
+    # A beneficiary's name is personal data: the page title and the browser history keep the id.
+    return _("Audit trail of beneficiary %(id)d", id=obj.id)
+
+
+@bp.get(f"/<any({', '.join(TRAIL_TYPES)}):object_type>/<int:object_id>")
+@login_required
+def trail(object_type: str, object_id: int):
+    if current_user.role not in CASE_ROLES:
+        abort(403)
+    # Scope first: an in-charge learns nothing about objects outside their areas (the usual 404).
+    obj = load_or_404(_models()[object_type], object_id, current_user)
+    if current_user.role is not Role.SUPERVISOR:
+        abort(403)
+    before = request.args.get("before", type=int)
+    match = sa.or_(*(sa.and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_(ids))
+                     for kind, ids in _targets(object_type, obj)))
+    query = sa.select(AuditEntry).where(match, in_scope(current_user, AuditEntry.area_path))
+    if before:
+        query = query.where(AuditEntry.seq < before)
+    entries = db.session.scalars(query.order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE + 1)).all()
+    more = len(entries) > PAGE_SIZE
+    entries = entries[:PAGE_SIZE]
+    user_ids = {e.actor_id for e in entries} | {
+        e.data.get("assignee_id") for e in entries if isinstance((e.data or {}).get("assignee_id"), int)}
+    user_ids.discard(None)
+    names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+                 ) if user_ids else {}
+    offices = _office_titles(entries)
+    rows = [{
+        "entry": e,
+        "when": _local_time(e.at),
+        "actor": names.get(e.actor_id) if e.actor_id else None,
+        "label": action_label(e.action),
+        "lines": describe(e, names, offices),
+        "related": e.object_type != object_type,
+    } for e in entries]
+    older = url_for(".trail", object_type=object_type, object_id=object_id, before=entries[-1].seq) if more else None
+    return render_template("audit/trail.html", title=_title(object_type, obj), rows=rows, older=older,
+                           newest=url_for(".trail", object_type=object_type, object_id=object_id) if before else None,
+                           back=_back_link(object_type, obj))
 
 
 def case_panel(case, user) -> dict:
     """What the case page shows from this domain (template: templates/audit/_case_panel.html)."""
-    return {}
+    if user.role is not Role.SUPERVISOR:
+        return {}
+    return {"trail_url": url_for("audit.trail", object_type="cases", object_id=case.id)}

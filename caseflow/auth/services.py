@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area
+from caseflow.audit.services import changed_fields, record
 from caseflow.auth.models import LoginThrottle, Role, User
 from caseflow.db import utcnow
 from caseflow.extensions import db
@@ -47,6 +48,7 @@ def create_user(*, username: str, display_name: str, password: str, role: Role, 
                 role=role, locale=locale, phone=phone, areas=list(areas))
     db.session.add(user)
     db.session.flush()
+    record("user.created", obj=user, data={"role": role, "area_ids": [a.id for a in user.areas]})
     return user
 
 
@@ -57,6 +59,9 @@ def update_user(user: User, *, display_name: str, role: Role, areas: list[Area],
         # A disabled user, or one whose powers shrank, must sign in again.
         end_sessions(user)
     user.active = active
+    fields = changed_fields(user, "display_name", "role", "areas", "locale", "active")
+    record("user.disabled" if "active" in fields and not active else "user.enabled" if "active" in fields
+           else "user.updated", obj=user, data={"fields": fields, "area_ids": [a.id for a in user.areas]})
     db.session.flush()
     return user
 
@@ -69,6 +74,7 @@ def set_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_sessions(user)
+    record("user.password_changed", obj=user)
     db.session.flush()
 
 
@@ -76,6 +82,7 @@ def set_locale(user: User, locale: str) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Unknown language."))
     user.locale = locale
+    record("user.locale_changed", obj=user, data={"locale": locale})
     db.session.flush()
 
 
@@ -115,6 +122,8 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
     rows = {r.key: r for r in db.session.scalars(sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys)))}
     wait = max(_wait_for(rows.get(k)) for k in keys)
     if wait:
+        # Who tried is unknown: the typed name is never recorded, not even when it exists.
+        record("auth.login_failed", actor=None, data={"reason": "throttled"})
         return LoginResult(wait_seconds=wait)
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
@@ -129,6 +138,7 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
         for key in keys[:1]:
             if key in rows:
                 db.session.delete(rows[key])
+        record("auth.login", actor=user, obj=user)
         db.session.flush()
         return LoginResult(user=user)
     now = utcnow()
@@ -137,6 +147,8 @@ def authenticate(username: str, password: str, address: str) -> LoginResult:
         row.failures += 1
         row.last_failure_at = now
         db.session.add(row)
+    record("auth.login_failed", actor=None, obj=user, data={
+        "reason": "no_such_account" if user is None else "account_disabled" if not user.active else "wrong_password"})
     db.session.flush()
     return LoginResult()
 
@@ -157,5 +169,6 @@ def add_area(user: User, area: Area) -> User:
     """Widen a user's scope by one area. Sessions continue: their powers grew, none shrank."""
     if area.id not in {a.id for a in user.areas}:
         user.areas = [*user.areas, area]
+    record("user.area_added", obj=user, data={"area_id": area.id})
     db.session.flush()
     return user

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from caseflow.audit.services import record
 from caseflow.auth import services
 from caseflow.auth.forms import LanguageForm, LoginForm, PasswordForm
 from caseflow.auth.models import Role
@@ -63,6 +64,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    record("auth.logout", actor=current_user.id, obj=current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

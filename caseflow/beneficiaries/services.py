@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area, AreaKind
+from caseflow.audit.services import changed_fields, record
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
@@ -32,7 +33,7 @@ def _clean(fields: dict) -> dict:
 
 def register(actor: User, settlement: Area, **fields) -> Beneficiary:
     if settlement.kind is not AreaKind.SETTLEMENT:
-        raise BeneficiaryError(_l("A beneficiary lives in a settlement."))
+        raise BeneficiaryError(_l("Choose the settlement where the beneficiary lives."))
     if not path_in_scope(actor, settlement.path):
         raise BeneficiaryError(_l("The settlement is outside your areas."))
     fields = _clean(fields)
@@ -48,6 +49,7 @@ def register(actor: User, settlement: Area, **fields) -> Beneficiary:
     )
     db.session.add(person)
     db.session.flush()
+    record("beneficiary.registered", actor=actor, obj=person, data={"settlement_id": settlement.id})
     return person
 
 
@@ -60,6 +62,8 @@ def update(actor: User, person: Beneficiary, settlement: Area, **fields) -> Bene
     person.settlement = settlement
     person.area_path = settlement.path
     person.name_key = name_key(person.name)
+    record("beneficiary.updated", actor=actor, obj=person,
+           data={"fields": changed_fields(person, "settlement", *fields)})
     db.session.flush()
     return person
 

@@ -54,16 +54,30 @@ class BiasReport(db.Model):
     __tablename__ = "bias_reports"
     __table_args__ = (
         sa.CheckConstraint("status != 'concluded' OR finding IS NOT NULL", name="concluded_has_finding"),
+        # Spelled with IS NOT NULL: a bare comparison with NULL would let the row through.
         sa.CheckConstraint(
-            "status != 'awaiting_confirmation' OR finding = 'substantiated'", name="awaiting_is_substantiated"
+            "status != 'awaiting_confirmation' OR (finding IS NOT NULL AND finding = 'substantiated')",
+            name="awaiting_is_substantiated",
         ),
         sa.CheckConstraint(
-            "finding IS NULL OR (finding_reasons IS NOT NULL AND finding_by_id IS NOT NULL)", name="finding_has_reasons"
+            "finding IS NULL OR (finding_reasons IS NOT NULL AND finding_by_id IS NOT NULL AND finding_at IS NOT NULL)",
+            name="finding_has_reasons",
         ),
         sa.CheckConstraint(
-            "confirmed_by_id IS NULL OR confirmed_by_id != finding_by_id", name="confirmer_is_second_supervisor"
+            "confirmed_by_id IS NULL OR (finding_by_id IS NOT NULL AND confirmed_by_id != finding_by_id)",
+            name="confirmer_is_second_supervisor",
+        ),
+        sa.CheckConstraint("(confirmed_by_id IS NULL) = (confirmed_at IS NULL)", name="confirmed_at"),
+        # A substantiated finding against an elected head is final only once a second supervisor confirmed it.
+        sa.CheckConstraint(
+            "status != 'concluded' OR finding != 'substantiated' OR accused_role NOT IN ('sarpanch', 'parshad') "
+            "OR confirmed_by_id IS NOT NULL",
+            name="elected_finding_confirmed",
         ),
         sa.CheckConstraint("status != 'filed' OR reviewer_id IS NULL", name="filed_has_no_reviewer"),
+        sa.CheckConstraint("status = 'filed' OR reviewer_id IS NOT NULL", name="reviewed_has_reviewer"),
+        sa.CheckConstraint("status NOT IN ('filed', 'in_review') OR finding IS NULL", name="open_has_no_finding"),
+        sa.CheckConstraint("(status = 'concluded') = (concluded_at IS NOT NULL)", name="concluded_at"),
         sa.Index("ix_bias_reports_scope", "area_path", "status"),
     )
 
@@ -79,7 +93,7 @@ class BiasReport(db.Model):
     account: Mapped[str] = mapped_column(sa.Text)
     evidence_notes: Mapped[str | None] = mapped_column(sa.Text)
     witnesses: Mapped[str | None] = mapped_column(sa.Text)
-    filed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    filed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[ReviewStatus] = mapped_column(enum_type(ReviewStatus, "review_status"), default=ReviewStatus.FILED)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -114,6 +128,8 @@ class BiasComplainant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("bias_reports.id", ondelete="CASCADE"), unique=True)
+    __table_args__ = (sa.CheckConstraint("is_beneficiary OR name IS NOT NULL", name="someone_else_is_named"),)
+
     is_beneficiary: Mapped[bool] = mapped_column(default=True)
     name: Mapped[str | None] = mapped_column(sa.String(120))
     contact: Mapped[str | None] = mapped_column(sa.String(120))
@@ -126,6 +142,7 @@ class IdentityReveal(db.Model):
     """Every time a supervisor looked at a complainant's identity, and why."""
 
     __tablename__ = "bias_identity_reveals"
+    __table_args__ = (sa.CheckConstraint("reason != ''", name="reason_given"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("bias_reports.id", ondelete="CASCADE"), index=True)
@@ -148,6 +165,8 @@ class BiasEvent(db.Model):
     trigger: Mapped[str] = mapped_column(sa.String(30))
     from_status: Mapped[ReviewStatus | None] = mapped_column(enum_type(ReviewStatus, "bias_event_from"))
     to_status: Mapped[ReviewStatus | None] = mapped_column(enum_type(ReviewStatus, "bias_event_to"))
+    # The finding recorded by this step (record_finding), so the timeline keeps it after a reopen.
+    finding: Mapped[Finding | None] = mapped_column(enum_type(Finding, "bias_event_finding"))
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

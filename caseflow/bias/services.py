@@ -1,9 +1,71 @@
-"""Filing and reviewing bias reports; revealing a complainant's identity (logged)."""
-import sqlalchemy as sa
+"""Filing and reviewing bias reports; revealing a complainant's identity (logged).
 
-from caseflow.bias.models import OPEN_REVIEW, BiasReport, Finding
+Every verb checks the version the user saw, changes the report (through the review machine
+for the lifecycle), appends its timeline event and audit entry, and flushes; the caller
+commits once. The complainant's identity is written once, on filing, and read back only by
+`reveal_identity` (a supervisor, with a reason, logged), by `filer_identity` (the person
+who filed it) and, when the complainant agreed to be named, by `referral_letter_context`.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from caseflow.areas.models import PATH_SEGMENT, Area, Office, OfficeKind, path_ids
+from caseflow.areas.services import resolve_office
+from caseflow.audit.services import record
+from caseflow.auth.models import Role, User
+from caseflow.bias import workflow
+from caseflow.bias.models import (
+    OPEN_REVIEW,
+    AccusedRole,
+    BiasComplainant,
+    BiasEvent,
+    BiasKind,
+    BiasReport,
+    Finding,
+    IdentityReveal,
+    ReviewStatus,
+)
 from caseflow.cases.models import Case
+from caseflow.db import today
 from caseflow.extensions import db
+from caseflow.identity import scrub_aadhaar
+from caseflow.scope import path_in_scope
+
+# Roles whose office is found by the office kind of the same code, walking up from the case.
+ROLE_KIND_CODES = {
+    AccusedRole.SARPANCH: "sarpanch",
+    AccusedRole.PARSHAD: "parshad",
+    AccusedRole.PANCHAYAT_SECRETARY: "panchayat_secretary",
+}
+WITHHELD = "[…]"
+
+
+class BiasError(ValueError):
+    pass
+
+
+class StaleReport(Exception):
+    """Someone changed the report after this user loaded it; nothing was written."""
+
+
+@dataclass
+class Complainant:
+    """Who complained, as the filing form gives it."""
+
+    is_beneficiary: bool = True
+    name: str | None = None
+    relation: str | None = None
+    contact: str | None = None
+    consent_to_be_named: bool = False
+    protection_concern: str | None = None
+
+
+# --- read helpers ----------------------------------------------------------------------
 
 
 def blocked_office_ids(case: Case) -> set[int]:
@@ -27,3 +89,304 @@ def has_open_report(case: Case) -> bool:
         sa.select(sa.func.count()).select_from(BiasReport).where(
             BiasReport.case_id == case.id, BiasReport.status.in_(OPEN_REVIEW))
     ))
+
+
+def reports_for_case(case: Case) -> list[BiasReport]:
+    return db.session.scalars(sa.select(BiasReport).where(BiasReport.case_id == case.id).order_by(BiasReport.id)).all()
+
+
+def may_file(actor: User, case: Case) -> bool:
+    return actor.role in (Role.INCHARGE, Role.SUPERVISOR) and path_in_scope(actor, case.area_path)
+
+
+def accused_office_for(case: Case, role: AccusedRole) -> Office | None:
+    """The post of this role responsible for the case's place, if one is set up."""
+    code = ROLE_KIND_CODES.get(role)
+    if code is None:
+        return None
+    kind_id = db.session.scalar(sa.select(OfficeKind.id).where(OfficeKind.code == code))
+    return resolve_office(case.area_path, kind_id) if kind_id is not None else None
+
+
+def offices_above(case: Case) -> list[Office]:
+    """Every office at the case's settlement or above it, nearest first."""
+    ids = path_ids(case.area_path)
+    offices = db.session.scalars(sa.select(Office).where(Office.area_id.in_(ids))).all()
+    depth = {area_id: i for i, area_id in enumerate(ids)}
+    return sorted(offices, key=lambda o: (-depth[o.area_id], o.kind.code))
+
+
+def other_office_choices(case: Case) -> list[Office]:
+    """Offices an "other" accused may hold: those above the case not covered by a named role."""
+    named = set(ROLE_KIND_CODES.values())
+    return [o for o in offices_above(case) if o.kind.code not in named]
+
+
+def referral_choices(report: BiasReport) -> list[Office]:
+    """Higher authorities a finding can be referred to: offices above the accused, highest first.
+
+    Above the accused office's own area when it is known, else above the case's gram
+    panchayat or ward; never the accused, nor another office accused on the same case, nor an
+    elected post (a referral goes to the administration, not to another local head).
+    """
+    case = report.case
+    ids = path_ids(case.area_path)
+    if report.accused_office is not None:
+        ids = path_ids(report.accused_office.area.path)[:-1]
+    else:
+        ids = ids[:3]  # state, district, block/urban body
+    blocked = blocked_office_ids(case) | ({report.accused_office_id} if report.accused_office_id else set())
+    offices = db.session.scalars(sa.select(Office).where(Office.area_id.in_(ids))).all() if ids else []
+    depth = {area_id: i for i, area_id in enumerate(ids)}
+    return sorted((o for o in offices if o.id not in blocked and not o.kind.elected),
+                  key=lambda o: (depth[o.area_id], o.kind.code))
+
+
+def default_referral(choices: list[Office]) -> Office | None:
+    """The district's office (the collector, typically) if there is one, else the highest."""
+    for office in choices:
+        if office.area.kind.value == "district":
+            return office
+    return choices[0] if choices else None
+
+
+def filer_identity(report: BiasReport, user: User) -> BiasComplainant | None:
+    """The identity, for the one person who filed the report (they gave it); None for anyone else."""
+    if user is None or report.filed_by_id != user.id or not path_in_scope(user, report.area_path):
+        return None
+    return _complainant(report)
+
+
+def reveals(report: BiasReport) -> list[IdentityReveal]:
+    return db.session.scalars(
+        sa.select(IdentityReveal).where(IdentityReveal.report_id == report.id).order_by(IdentityReveal.id)
+    ).all()
+
+
+def events(report: BiasReport) -> list[BiasEvent]:
+    return db.session.scalars(sa.select(BiasEvent).where(BiasEvent.report_id == report.id).order_by(BiasEvent.id)).all()
+
+
+def _complainant(report: BiasReport) -> BiasComplainant | None:
+    return db.session.scalar(sa.select(BiasComplainant).where(BiasComplainant.report_id == report.id))
+
+
+# --- verbs -----------------------------------------------------------------------------
+
+
+def _clean(text: str | None) -> str | None:
+    text = scrub_aadhaar(text.strip()) if isinstance(text, str) else None
+    return text or None
+
+
+def file_report(
+    case: Case,
+    actor: User,
+    *,
+    accused_role: AccusedRole,
+    kind: BiasKind,
+    incident_date: date,
+    account: str,
+    complainant: Complainant,
+    other_office_id: int | None = None,
+    holder_name: str | None = None,
+    evidence_notes: str | None = None,
+    witnesses: str | None = None,
+) -> BiasReport:
+    """File a report about `case`. The identity goes to its own table, nowhere else."""
+    if not may_file(actor, case):
+        raise BiasError(_l("Only an in-charge or a supervisor of the case's area can report bias."))
+    if not isinstance(incident_date, date):
+        raise BiasError(_l("The incident date is required."))
+    if incident_date > today():
+        raise BiasError(_l("A date cannot be in the future."))
+    if not _clean(account):
+        raise BiasError(_l("The account of what happened is required."))
+    if not complainant.is_beneficiary and not _clean(complainant.name):
+        raise BiasError(_l("Give the name of the person who complained (it is kept confidential)."))
+    if accused_role is AccusedRole.OTHER:
+        office = None
+        if other_office_id:
+            office = next((o for o in other_office_choices(case) if o.id == other_office_id), None)
+            if office is None:
+                raise BiasError(_l("Choose an office of the case's area."))
+    else:
+        office = accused_office_for(case, accused_role)
+    report = BiasReport(
+        case_id=case.id,
+        area_path=case.area_path,
+        accused_role=accused_role,
+        accused_office_id=office.id if office else None,
+        # Holders change: keep who held the post, as the in-charge knows it, else as recorded.
+        accused_holder_name=_clean(holder_name) or (office.holder_name if office else None),
+        kind=kind,
+        incident_date=incident_date,
+        account=_clean(account),
+        evidence_notes=_clean(evidence_notes),
+        witnesses=_clean(witnesses),
+        filed_by_id=actor.id,
+        status=ReviewStatus.FILED,
+    )
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(BiasComplainant(
+        report_id=report.id,
+        is_beneficiary=complainant.is_beneficiary,
+        name=None if complainant.is_beneficiary else _clean(complainant.name),
+        relation_to_beneficiary=None if complainant.is_beneficiary else _clean(complainant.relation),
+        contact=_clean(complainant.contact),
+        consent_to_be_named=bool(complainant.consent_to_be_named),
+        protection_concern=_clean(complainant.protection_concern),
+    ))
+    db.session.add(BiasEvent(report_id=report.id, actor_id=actor.id, trigger="file", to_status=ReviewStatus.FILED))
+    record("bias.filed", actor=actor, obj=report, data={
+        "case_id": case.id, "accused_role": accused_role, "accused_office_id": report.accused_office_id,
+        "kind": kind, "status": report.status})
+    db.session.flush()
+    return report
+
+
+def _check_version(report: BiasReport, expected_version: int | None) -> None:
+    if expected_version is None or report.version != expected_version:
+        raise StaleReport()
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleReport() from exc
+
+
+def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expected_version: int | None) -> BiasEvent:
+    """Fire a review step. Raises StaleReport or workflow.TransitionRefused and then changes nothing.
+
+    A referred finding drafts the referral letter to the chosen higher authority in the same
+    transaction.
+    """
+    _check_version(report, expected_version)
+    if trigger not in workflow.TRIGGERS:
+        raise workflow.TransitionRefused([f"unknown action {trigger!r}"])
+    data = {k: scrub_aadhaar(v) if isinstance(v, str) else v for k, v in data.items()}
+    if not path_in_scope(actor, report.area_path):
+        raise workflow.TransitionRefused([_l("The report is outside your areas.")])
+    problems = workflow.refusal(report, actor, trigger, data)
+    if problems:
+        raise workflow.TransitionRefused(problems)
+    referral_office = None
+    if trigger == "record_finding" and data.get("finding") is Finding.REFERRED:
+        referral_office = next((o for o in referral_choices(report) if o.id == data["referral_office_id"]), None)
+        if referral_office is None:
+            raise workflow.TransitionRefused([_l("Choose a higher authority above the accused office.")])
+    before = report.status
+    workflow.fire(report, trigger, actor=actor, data=data)
+    event = BiasEvent(
+        report_id=report.id,
+        actor_id=actor.id,
+        trigger=trigger,
+        from_status=before,
+        to_status=report.status,
+        finding=data.get("finding") if trigger == "record_finding" else None,
+        note=_clean(data.get("reasons") if trigger == "record_finding" else data.get("reason")),
+    )
+    db.session.add(event)
+    # Now, before anything below queries (and so autoflushes): the versioned UPDATE is where a
+    # change committed meanwhile by someone else shows, and it must surface as StaleReport.
+    _flush()
+    letter = None
+    if referral_office is not None:
+        from caseflow.letters.models import LetterKind
+        from caseflow.letters.services import draft_letter
+
+        letter = draft_letter(report.case, referral_office, actor=actor, kind=LetterKind.REFERRAL,
+                              bias_report_id=report.id)
+    audit_data = {"case_id": report.case_id, "trigger": trigger, "from": before, "to": report.status}
+    if trigger == "record_finding":
+        audit_data["finding"] = report.finding
+    if letter is not None:
+        audit_data["letter_id"] = letter.id
+    record(f"bias.{trigger}", actor=actor, obj=report, data=audit_data)
+    _flush()
+    return event
+
+
+def reveal_identity(report: BiasReport, actor: User, reason: str) -> BiasComplainant:
+    """Show a supervisor who complained. The reason is kept with the reveal; the audit entry
+    records that it happened (never the reason or the identity)."""
+    if actor.role is not Role.SUPERVISOR or not path_in_scope(actor, report.area_path):
+        raise BiasError(_l("Only a supervisor of the report's area can see who complained."))
+    reason = _clean(reason)
+    if not reason:
+        raise BiasError(_l("Say why you need to see who complained."))
+    reveal = IdentityReveal(report_id=report.id, viewer_id=actor.id, reason=reason)
+    db.session.add(reveal)
+    db.session.flush()
+    record("bias.identity_revealed", actor=actor, obj=report, data={"reveal_id": reveal.id})
+    db.session.flush()
+    return _complainant(report)
+
+
+# --- what a referral letter may show ------------------------------------------------------
+
+
+def _redact(text: str | None, secrets: list[str]) -> str | None:
+    if not text:
+        return text
+    for secret in sorted((s for s in secrets if s and len(s.strip()) >= 3), key=len, reverse=True):
+        text = re.sub(re.escape(secret.strip()), WITHHELD, text, flags=re.IGNORECASE)
+    return text
+
+
+def _area_names(path: str, locale: str) -> list[str]:
+    ids = path_ids(path)
+    areas = {a.id: a for a in db.session.scalars(sa.select(Area).where(Area.id.in_(ids)))}
+    return [areas[i].name(locale) for i in ids if i in areas]
+
+
+def referral_letter_context(report: BiasReport) -> dict:
+    """Exactly what a referral letter about this report may show, and nothing else.
+
+    The complainant's identity is in it only if they consented to be named. When the
+    complainant is the beneficiary and did not consent, the case reference, the beneficiary's
+    name and the settlement are left out too (any of them points at the person), and the
+    letter names only the gram panchayat/ward and above. The supervisor's written reasons
+    are quoted with the complainant's (and then the beneficiary's) name and contact cut out,
+    as a second line of defence. The account, evidence, witnesses and protection concern are
+    never in it: they are the complainant's words and may identify them.
+    """
+    complainant = _complainant(report)
+    consent = bool(complainant and complainant.consent_to_be_named)
+    complainant_is_beneficiary = complainant is None or complainant.is_beneficiary
+    case = report.case
+    beneficiary_shown = consent or not complainant_is_beneficiary
+    secrets = []
+    if complainant is not None and not consent:
+        secrets += [complainant.name, complainant.contact, complainant.relation_to_beneficiary]
+        if complainant.is_beneficiary:
+            secrets += [case.beneficiary.name, case.beneficiary.mobile]
+    office = report.accused_office
+    # The place down to the gram panchayat or ward; the settlement only with the case itself.
+    place_path = case.area_path if beneficiary_shown else case.area_path[: 4 * PATH_SEGMENT]
+    return {
+        "report_id": report.id,
+        "case_reference": case.reference if beneficiary_shown else None,
+        "beneficiary_name": case.beneficiary.name if beneficiary_shown else None,
+        "scheme_code": case.scheme.code,
+        "scheme_name": {"en": case.scheme.name_en, "hi": case.scheme.name_hi},
+        "place": {"en": _area_names(place_path, "en"), "hi": _area_names(place_path, "hi")},
+        "accused_role": report.accused_role.value,
+        "accused_office_title": {"en": office.title("en"), "hi": office.title("hi")} if office else None,
+        # The post's holder at the time: a public official, named in the letter about them.
+        "accused_holder_name": report.accused_holder_name,
+        "kind": report.kind.value,
+        "incident_date": report.incident_date,
+        "finding": report.finding.value if report.finding else None,
+        "finding_date": report.finding_at.date() if report.finding_at else None,
+        "finding_reasons": _redact(report.finding_reasons, secrets),
+        "complainant": (
+            {"is_beneficiary": complainant.is_beneficiary,
+             "name": case.beneficiary.name if complainant.is_beneficiary else complainant.name,
+             "relation_to_beneficiary": complainant.relation_to_beneficiary}
+            if consent else None
+        ),
+    }

@@ -1,23 +1,24 @@
 """Read-side queries for cases: the in-charge queue, its counts, and SLA standing.
 
 The queue is keyset-paginated on (due date, id) so page 2,000 costs what page 1 costs,
-and every query is scoped through `caseflow.scope.in_scope`.
+and every query is scoped through `caseflow.scope.case_scope`.
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import g, has_app_context
+from sqlalchemy import orm
 
+from caseflow.areas.models import Area
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus
 from caseflow.extensions import db
-from caseflow.scope import in_scope
-
-# Sorts after every real date, so cases with no due date come last in the same index order.
-NO_DUE_DATE = date(9999, 12, 31)
+from caseflow.holidays.services import holidays_between
+from caseflow.scope import case_scope
 
 
 @dataclass
@@ -27,7 +28,7 @@ class QueueFilters:
     settlement_id: int | None = None
     overdue: bool = False
     search: str = ""
-    after: str | None = None  # keyset cursor "YYYY-MM-DD.id"
+    after: str | None = None  # keyset cursor, see _parse_cursor
 
     def statuses(self) -> tuple[CaseStatus, ...] | None:
         if self.status == "all":
@@ -44,12 +45,8 @@ class QueuePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def _due_key():
-    return sa.func.coalesce(Case.due_date, NO_DUE_DATE)
-
-
 def _base(user: User, filters: QueueFilters, on: date) -> sa.Select:
-    query = sa.select(Case).where(in_scope(user, Case.area_path))
+    query = sa.select(Case.id).where(case_scope(user))
     if filters.scheme_id:
         query = query.where(Case.scheme_id == filters.scheme_id)
     if filters.settlement_id:
@@ -72,27 +69,59 @@ def _search_clause(text: str) -> sa.ColumnElement[bool]:
     return sa.or_(by_reference, Case.beneficiary_id.in_(people))
 
 
+def _parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
+    """'d.YYYY-MM-DD.id' (among cases with a due date) or 'n.id' (among those without)."""
+    if not cursor:
+        return None
+    try:
+        kind, *rest = cursor.split(".")
+        if kind == "d":
+            return "d", date.fromisoformat(rest[0]), int(rest[1])
+        if kind == "n":
+            return "n", None, int(rest[0])
+    except (ValueError, IndexError):
+        pass
+    return None
+
+
 def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> QueuePage:
-    query = _base(user, filters, on)
+    """One page of the queue: cases with a due date first, soonest first, then the rest.
+
+    The two parts are read separately, each straight off an index in its own order
+    ((district_id, due_date, id) or (due_date, id)), so a page costs the same at any depth.
+    Sorting on a coalesce() of the due date would make the database sort the whole scope.
+    """
+    base = _base(user, filters, on)
     statuses = filters.statuses()
     if statuses:
-        query = query.where(Case.status.in_(statuses))
-    due = _due_key()
-    if filters.after:
-        try:
-            after_due, after_id = filters.after.split(".")
-            after_due, after_id = date.fromisoformat(after_due), int(after_id)
-        except ValueError:
-            after_due, after_id = None, None
-        if after_due is not None:
-            query = query.where(sa.tuple_(due, Case.id) > sa.tuple_(sa.literal(after_due, sa.Date), after_id))
-    rows = db.session.scalars(query.order_by(due, Case.id).limit(page_size + 1)).unique().all()
+        base = base.where(Case.status.in_(statuses))
+    after = _parse_cursor(filters.after)
+    ids: list[int] = []
+    if after is None or after[0] == "d":
+        dated = base.where(Case.due_date.is_not(None))
+        if after is not None:
+            dated = dated.where(sa.tuple_(Case.due_date, Case.id) > sa.tuple_(sa.literal(after[1], sa.Date), after[2]))
+        ids = list(db.session.scalars(dated.order_by(Case.due_date, Case.id).limit(page_size + 1)))
+    if len(ids) <= page_size and not filters.overdue:
+        undated = base.where(Case.due_date.is_(None))
+        if after is not None and after[0] == "n":
+            undated = undated.where(Case.id > after[2])
+        ids += db.session.scalars(undated.order_by(Case.id).limit(page_size + 1 - len(ids)))
+    more = len(ids) > page_size
+    ids = ids[:page_size]
+    # Only what a queue row shows: the default eager loads would also pull each
+    # beneficiary's settlement and every area's parent.
+    rows = sa.select(Case).where(Case.id.in_(ids)).options(
+        orm.joinedload(Case.beneficiary).load_only(Beneficiary.id, Beneficiary.name).lazyload("*"),
+        orm.joinedload(Case.area).load_only(Area.id, Area.name_en, Area.name_hi).lazyload("*"),
+    )
+    by_id = {case.id: case for case in db.session.scalars(rows).unique()}
+    cases = [by_id[i] for i in ids]
     next_cursor = None
-    if len(rows) > page_size:
-        rows = rows[:page_size]
-        last = rows[-1]
-        next_cursor = f"{(last.due_date or NO_DUE_DATE).isoformat()}.{last.id}"
-    return QueuePage(cases=list(rows), next_cursor=next_cursor)
+    if more and cases:
+        last = cases[-1]
+        next_cursor = f"d.{last.due_date.isoformat()}.{last.id}" if last.due_date else f"n.{last.id}"
+    return QueuePage(cases=cases, next_cursor=next_cursor)
 
 
 def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]:
@@ -105,15 +134,45 @@ def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]
 
 
 def sla_standing(case: Case, on: date) -> tuple[str | None, int | None]:
-    """('on_track' | 'at_risk' | 'overdue', days left) while an office holds the case."""
-    days_left = case.days_left(on)
-    if days_left is None:
+    """Where the case stands against its time limit while an office holds it.
+
+    ('overdue', -calendar days past the due date), or ('at_risk' | 'on_track', working days
+    left). Time limits are working days, so "left" is counted in working days too: weekends
+    and the holiday calendar do not count. At risk is the last 20 % of the level's limit
+    (at least one working day); the due day itself counts as at risk.
+    """
+    if case.due_date is None or case.status not in WAITING_STATUSES:
         return None, None
-    if days_left < 0:
-        return "overdue", days_left
+    if case.due_date < on:
+        return "overdue", (case.due_date - on).days
+    left = working_days_after(on, case.due_date, _holidays_for(on, case.due_date))
     level = case.scheme.level(case.level)
-    # At risk in the last 20 % of the level's time (working days, roughly 7/5 calendar days each).
-    limit_calendar_days = (level.time_limit_days * 7 / 5) if level else 0
-    if days_left <= max(1, math.ceil(0.2 * limit_calendar_days)):
-        return "at_risk", days_left
-    return "on_track", days_left
+    limit = level.time_limit_days if level else 0
+    if left <= max(1, math.ceil(0.2 * limit)):
+        return "at_risk", left
+    return "on_track", left
+
+
+def working_days_after(start: date, end: date, holidays: set[date]) -> int:
+    """How many working days fall in (start, end]: weekdays that are not holidays."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    first = start.weekday()
+    count = weeks * 5 + sum(1 for i in range(1, rest + 1) if (first + i) % 7 < 5)
+    return count - sum(1 for day in holidays if start < day <= end and day.weekday() < 5)
+
+
+# The queue shows 50 standings a page: the holidays of two years around today are read once
+# per request (or CLI context) and shared; a due date beyond them asks the database itself.
+_HOLIDAY_WINDOW = timedelta(days=366)
+
+
+def _holidays_for(on: date, due: date) -> set[date]:
+    lo, hi = on - _HOLIDAY_WINDOW, on + _HOLIDAY_WINDOW
+    if not (lo <= due <= hi) or not has_app_context():
+        return holidays_between(min(on, due), max(on, due))
+    cache = g.setdefault("_sla_holidays", {})
+    if on not in cache:
+        cache[on] = holidays_between(lo, hi)
+    return cache[on]

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.services import district_of, resolve_office
+from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import workflow
@@ -68,6 +69,7 @@ def open_case(actor: User, beneficiary: Beneficiary, scheme: Scheme, *, note: st
         scheme=scheme,
         area_id=beneficiary.settlement_id,
         area_path=beneficiary.area_path,
+        district_id=district.id,
         status=CaseStatus.IDENTIFIED,
         assigned_to_id=actor.id if actor.role is Role.INCHARGE else None,
         created_by_id=actor.id,
@@ -76,6 +78,8 @@ def open_case(actor: User, beneficiary: Beneficiary, scheme: Scheme, *, note: st
     db.session.flush()
     _event(case, actor, EventKind.CREATED, note=scrub_aadhaar(note))
     db.session.flush()
+    record("case.opened", actor=actor, obj=case, data={
+        "beneficiary_id": beneficiary.id, "scheme_id": scheme.id, "status": case.status})
     return case
 
 
@@ -98,7 +102,10 @@ def _plan(case: Case, trigger: str, actor: User, data: dict) -> dict:
         # and never acted on is escalated by the first sweep if its level's time is up.
         return plan_level(case, 1)
     if trigger in ("escalate", "appeal"):
-        return plan_level(case, case.level + 1)
+        # The next level whose office is not accused in a bias report on this case.
+        from caseflow.escalation.services import next_level
+
+        return plan_level(case, next_level(case))
     if trigger == "reopen" and workflow.target(case, trigger, actor) in WAITING_STATUSES:
         return plan_level(case, case.level)
     return {}
@@ -131,6 +138,11 @@ def transition(case: Case, actor: User, trigger: str, data: dict, *, expected_ve
         details=details,
     )
     _flush()
+    # Field names only: the values may be free text (references, reasons).
+    record("case.transition", actor=actor, obj=case, data={
+        "trigger": trigger, "from": before, "to": case.status, "level": case.level or None,
+        "office_id": case.office_id, "event_id": event.id,
+        "fields": sorted(k for k, v in data.items() if v not in (None, ""))})
     return event
 
 
@@ -169,6 +181,9 @@ def log_follow_up(
     # the same snapshot unnoticed.
     case.updated_at = utcnow()
     _flush()
+    record("case.follow_up", actor=actor, obj=case, data={
+        "event_id": event.id, "channel": channel, "office_id": office_id,
+        "promised_date_set": promised_date is not None})
     return event
 
 
@@ -181,6 +196,7 @@ def assign(case: Case, actor: User, assignee: User, *, expected_version: int | N
     case.assigned_to_id = assignee.id
     event = _event(case, actor, EventKind.ASSIGNMENT, details={"assignee_id": assignee.id})
     _flush()
+    record("case.assigned", actor=actor, obj=case, data={"event_id": event.id, "assignee_id": assignee.id})
     return event
 
 

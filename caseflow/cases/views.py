@@ -52,9 +52,11 @@ def _filters() -> queries.QueueFilters:
     )
 
 
-def _settlements_in_scope():
-    return db.session.scalars(
-        sa.select(Area).where(Area.kind == AreaKind.SETTLEMENT, in_scope(current_user, Area.path)).order_by(Area.name_en)
+def _settlements_in_scope() -> list[tuple[int, str]]:
+    """(id, name) of the settlements in scope, for the filter: plain rows, it runs on every queue page."""
+    name = Area.name_hi if _locale() == "hi" else Area.name_en
+    return db.session.execute(
+        sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, in_scope(current_user, Area.path)).order_by(name)
     ).all()
 
 
@@ -64,7 +66,7 @@ def queue():
     on = today()
     page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
     counts = queries.status_counts(current_user, filters, on)
-    schemes = db.session.scalars(sa.select(Scheme).order_by(Scheme.code)).all()
+    schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
     return render_template(
         "cases/queue.html",
         page=page,
@@ -74,6 +76,9 @@ def queue():
         settlements=_settlements_in_scope(),
         standing=lambda case: queries.sla_standing(case, on),
         status_label=workflow.status_label,
+        labels={status: str(workflow.status_label(status)) for status in CaseStatus},
+        # Unformatted: the template fills in each row's level without a gettext per row.
+        level_of=_("Level %(n)d"),
         statuses=list(CaseStatus),
     )
 
@@ -174,6 +179,7 @@ def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, sta
     assignee_names = dict(
         db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(assignee_ids))).all()
     ) if assignee_ids else {}
+    from caseflow.audit.views import case_panel as audit_panel
     from caseflow.bias.views import case_panel as bias_panel
     from caseflow.escalation.views import case_panel as escalation_panel
     from caseflow.letters.views import case_panel as letters_panel
@@ -182,6 +188,7 @@ def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, sta
         "escalation": escalation_panel(case, current_user),
         "letters": letters_panel(case, current_user),
         "bias": bias_panel(case, current_user),
+        "audit": audit_panel(case, current_user),
     }
     return render_template(
         "cases/show.html",
@@ -229,8 +236,14 @@ def step(case_id: int, trigger: str):
         flash(_("The action was not taken: check the highlighted fields."), "error")
         return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
     try:
-        services.transition(case, current_user, trigger, step_data(trigger, form),
-                            expected_version=form.expected_version)
+        if trigger == "escalate":
+            # Escalating also drafts the letter to the new addressee: the escalation domain's verb.
+            from caseflow.escalation.services import escalate
+
+            escalate(case, current_user, step_data(trigger, form), expected_version=form.expected_version)
+        else:
+            services.transition(case, current_user, trigger, step_data(trigger, form),
+                                expected_version=form.expected_version)
     except services.StaleCase:
         return _stale(case_id, form.data.get("reason"))
     except (workflow.TransitionRefused, services.CaseError) as exc:

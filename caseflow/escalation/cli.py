@@ -1,4 +1,194 @@
-"""Operator commands of the escalation domain, registered under `flask --app wsgi caseflow`."""
-import click
+"""Operator commands of the escalation domain, registered under `flask --app wsgi caseflow`.
 
-commands: list[click.Command] = []
+`escalate` is the sweep cron runs: every overdue case waiting on an office moves up exactly
+one level, or is flagged for a supervisor (stalled at the top, needs configuration).
+
+Exit status: 0 done; 3 some cases have no resolvable addressee (a configuration problem an
+administrator must fix; they are listed on /escalation/configuration); 1 anything else
+(an error, or a case the case machine refused); 2 bad options.
+"""
+import socket
+import time
+from collections import Counter
+from datetime import datetime
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
+
+from caseflow.cases.models import WAITING_STATUSES
+from caseflow.db import fixed_today, read_only_transaction, today
+from caseflow.extensions import db
+
+EXIT_CONFIGURATION = 3
+EXIT_ERROR = 1
+RETRIES = 5  # a batch that lost a deadlock (PostgreSQL) or waited out the lock (SQLite) runs again
+
+
+@click.command("escalate")
+@click.option("--dry-run", is_flag=True, help="List what would happen; change nothing.")
+@click.option("--now", "now", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Run as if today were this date (India). Default: today.")
+@click.option("--batch-size", type=click.IntRange(1, 20000), default=500, show_default=True,
+              help="Cases per transaction.")
+@click.option("--pause", type=click.FloatRange(0, 10), default=None, metavar="SECONDS",
+              help="Pause between batches (SQLite default 0.05 s, so web requests get the write lock; PostgreSQL 0).")
+@with_appcontext
+def escalate(dry_run: bool, now: datetime | None, batch_size: int, pause: float | None):
+    """Escalate every overdue case one level; flag those that cannot move."""
+    on = now.date() if now else today()
+    if pause is None:
+        pause = 0.05 if db.engine.dialect.name == "sqlite" else 0.0
+    token = read_only_transaction.set(dry_run)  # a dry run on SQLite must not take the write lock
+    try:
+        with fixed_today(on):
+            counts, refused = Sweep(batch_size, dry_run, pause).run()
+    finally:
+        read_only_transaction.reset(token)
+    if refused:
+        raise SystemExit(EXIT_ERROR)
+    if counts["needs_configuration"]:
+        raise SystemExit(EXIT_CONFIGURATION)
+
+
+commands: list[click.Command] = [escalate]
+
+
+class Sweep:
+    """One run of the sweep: the batch loop, its transactions and its report.
+
+    The rule "one commit per CLI command" (DESIGN §4) has its one exception here: the sweep
+    commits once per batch, so a run over 100,000 cases neither holds its locks for minutes
+    (blocking users and, on SQLite, every writer) nor loses all its work on a late failure.
+    Each batch is selected, locked, re-checked and written in its own transaction; after the
+    commit the session is emptied, so memory stays flat however many cases the run touches.
+    """
+
+    def __init__(self, batch_size: int, dry_run: bool, pause: float):
+        from caseflow.escalation import services
+
+        self.services = services
+        self.batch_size, self.dry_run, self.pause = batch_size, dry_run, pause
+        self.lookups = services.Lookups(memo=True)
+        self.counts: Counter = Counter()
+        self.refused: list[str] = []
+        self.postgres = db.engine.dialect.name == "postgresql"
+
+    def run(self) -> tuple[Counter, list[str]]:
+        s = self.services
+        on = today()
+        mode = "DRY RUN — nothing will change; " if self.dry_run else ""
+        click.echo(f"Escalation sweep as of {on.isoformat()} ({mode}batch size {self.batch_size})")
+        run_id = None
+        if not self.dry_run:
+            run_id = self._transaction(lambda: s.start_run(socket.gethostname()).id)
+            released = self._transaction(lambda: s.release_moved_on(lock=self.postgres))
+            if released:
+                click.echo(f"  cleared the flag of {released} cases that moved on since they were flagged")
+        started = time.perf_counter()
+        for status in WAITING_STATUSES:
+            after = None
+            while True:
+                result = self._transaction(lambda status=status, after=after: self._batch(status, after))
+                if result is None:
+                    break
+                # Counted only now that the batch is committed: a batch run again is counted once.
+                after, lines, counts, refused = result
+                self.counts.update(counts)
+                self.refused.extend(refused)
+                for line in lines:
+                    click.echo(line)
+                done = sum(self.counts.values())
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                click.echo(f"  {status.value}: {done:,} cases so far — escalated {self.counts['escalated']:,}, "
+                           f"stalled at top {self.counts['stalled_at_top']:,}, "
+                           f"needs configuration {self.counts['needs_configuration']:,} ({rate:,.0f} cases/s)")
+                if self.pause:
+                    time.sleep(self.pause)
+        if not self.dry_run:
+            outcomes = {o: self.counts[o.value] for o in s.Outcome}
+            self._transaction(lambda: s.finish_run(db.session.get(s.SweepRun, run_id), outcomes))
+        pending = self._transaction(s.still_pending, write=False)
+        self._summary(pending)
+        return self.counts, self.refused
+
+    def _batch(self, status, after):
+        s = self.services
+        rows = s.overdue_batch(status, after, self.batch_size, lock=not self.dry_run)
+        if not rows:
+            return None
+        cases = s.load_cases([case_id for case_id, _due in rows])
+        self.lookups.prepare_batch(cases)
+        lines, counts, refused = [], Counter(), []
+        for case in cases:
+            from_level = case.level
+            if self.dry_run:
+                outcome, route = s.preview(case, self.lookups)
+            else:
+                outcome, route = s.sweep_case(case, self.lookups)
+            counts[outcome.value] += 1
+            if outcome is s.Outcome.REFUSED:
+                refused.append(case.reference)
+            line = self._describe(case, from_level, outcome, route)
+            if line and (self.dry_run or outcome in (s.Outcome.REFUSED, s.Outcome.NEEDS_CONFIGURATION)):
+                lines.append(line)
+        last_id, last_due = rows[-1]
+        return (last_due, last_id), lines, counts, refused
+
+    def _describe(self, case, from_level, outcome, route) -> str | None:
+        """One line per case, references and levels only (no personal data in logs)."""
+        outcomes = self.services.Outcome
+        verb = "would " if self.dry_run else ""
+        skipped = f", skipping level(s) {', '.join(map(str, route.skipped))} (bias report)" if route and route.skipped else ""
+        if outcome is outcomes.ESCALATED:
+            return f"    {case.reference}: {verb}escalate level {from_level} → {route.level}{skipped}"
+        if outcome is outcomes.STALLED_AT_TOP:
+            why = "every level above is accused in a bias report" if route.blocked_by_bias else "top of the ladder"
+            return f"    {case.reference}: {verb}flag stalled at level {from_level} ({why})"
+        if outcome is outcomes.NEEDS_CONFIGURATION:
+            return (f"    {case.reference}: no office of the kind level {route.missing_level} names resolves for this "
+                    f"case's area — needs configuration")
+        if outcome is outcomes.REFUSED:
+            return f"    {case.reference}: REFUSED by the case machine — check this case"
+        return None
+
+    def _transaction(self, work, write: bool = True):
+        """Run `work` in its own transaction and commit it (roll back in a dry run or a read)."""
+        for attempt in range(1, RETRIES + 1):
+            try:
+                result = work()
+                if write and not self.dry_run:
+                    db.session.commit()
+                else:
+                    db.session.rollback()
+            except OperationalError as exc:
+                # Deadlock with another writer (PostgreSQL) or the write lock not granted in
+                # time (SQLite): nothing was committed, so the batch can simply run again.
+                db.session.rollback()
+                db.session.expunge_all()
+                if attempt == RETRIES:
+                    raise
+                click.echo(f"  retrying a batch after a database conflict ({exc.orig.__class__.__name__})", err=True)
+                time.sleep(0.2 * attempt)
+                continue
+            except BaseException:
+                db.session.rollback()
+                raise
+            db.session.expunge_all()
+            return result
+        return None
+
+    def _summary(self, pending: int) -> None:
+        c = self.counts
+        verb = "would be " if self.dry_run else ""
+        click.echo(f"Summary: {verb}escalated {c['escalated']:,}; {verb}stalled at the top {c['stalled_at_top']:,}; "
+                   f"could not resolve an addressee {c['needs_configuration']:,}; "
+                   f"changed meanwhile {c['changed']:,}; refused {c['refused']:,}.")
+        if not self.dry_run and pending:
+            click.echo(f"{pending:,} overdue cases are neither escalated nor flagged: another sweep or a user held "
+                       "them; the next run takes them.")
+        if c["needs_configuration"]:
+            click.echo("Configuration problem: some cases have no office to escalate to. Add the missing offices "
+                       "(Administration › Offices); the cases are listed on /escalation/configuration.", err=True)
+        if self.refused:
+            click.echo(f"The case machine refused {len(self.refused)} cases: {', '.join(self.refused[:20])}", err=True)

@@ -1,9 +1,181 @@
-"""Pages of the escalation domain."""
-from flask import Blueprint
+"""Pages of the escalation domain: the lists of cases that need a supervisor, sending a case back
+one level, and the escalation panel of the case page.
 
-bp = Blueprint("escalation", __name__)
+The lists are scoped like the queue: a state supervisor sees the state, an in-charge the
+cases of their own areas (they are the ones who chase the stalled offices).
+"""
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from caseflow.areas.models import Office
+from caseflow.auth.models import Role, User
+from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, EventKind
+from caseflow.cases.queries import sla_standing
+from caseflow.cases.services import CaseError, StaleCase
+from caseflow.cases.workflow import status_label
+from caseflow.db import today
+from caseflow.escalation import services
+from caseflow.escalation.forms import SendBackForm
+from caseflow.escalation.models import SweepRun
+from caseflow.extensions import db
+from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+
+bp = Blueprint("escalation", __name__, url_prefix="/escalation")
+PAGE_SIZE = 50
 
 
-def case_panel(case, user) -> dict:
-    """What the case page shows from this domain (template: templates/escalation/_case_panel.html)."""
-    return {}
+@bp.before_request
+@login_required
+def _caseworkers_only():
+    if current_user.role not in CASE_ROLES:
+        abort(403)
+
+
+def _cursor(raw: str | None) -> tuple[date, int] | None:
+    try:
+        day, case_id = (raw or "").split(".")
+        return date.fromisoformat(day), int(case_id)
+    except ValueError:
+        return None
+
+
+def _attention_list(attention: Attention, template: str):
+    base = sa.select(Case).where(
+        in_scope(current_user, Case.area_path), Case.attention == attention, Case.status.in_(WAITING_STATUSES))
+    total = db.session.scalar(base.with_only_columns(sa.func.count()))
+    query = base.options(selectinload(Case.office), selectinload(Case.assigned_to))
+    after = _cursor(request.args.get("after"))
+    if after is not None:
+        query = query.where(sa.tuple_(Case.attention_since, Case.id) > sa.tuple_(sa.literal(after[0], sa.Date), after[1]))
+    rows = db.session.scalars(query.order_by(Case.attention_since, Case.id).limit(PAGE_SIZE + 1)).unique().all()
+    next_cursor = None
+    if len(rows) > PAGE_SIZE:
+        rows = rows[:PAGE_SIZE]
+        next_cursor = f"{rows[-1].attention_since.isoformat()}.{rows[-1].id}"
+    on = today()
+    by_scheme_level = db.session.execute(
+        base.with_only_columns(Case.scheme_id, Case.level, sa.func.count()).group_by(Case.scheme_id, Case.level)
+    ).all()
+    return render_template(
+        template,
+        cases=rows,
+        total=total,
+        next_cursor=next_cursor,
+        first_page=after is None,
+        why=_why_flagged(rows),
+        groups=_groups(by_scheme_level),
+        standing=lambda case: sla_standing(case, on),
+        status_label=status_label,
+        last_run=db.session.scalar(sa.select(SweepRun).order_by(SweepRun.id.desc()).limit(1)),
+    )
+
+
+def _why_flagged(cases: list[Case]) -> dict[int, dict]:
+    """The details of each case's latest ATTENTION event (missing level, skipped levels): one query."""
+    if not cases:
+        return {}
+    events = db.session.execute(
+        sa.select(CaseEvent.case_id, CaseEvent.details).where(
+            CaseEvent.case_id.in_([c.id for c in cases]), CaseEvent.kind == EventKind.ATTENTION
+        ).order_by(CaseEvent.id)
+    ).all()
+    return {case_id: details or {} for case_id, details in events}
+
+
+def _groups(counts) -> list[dict]:
+    """Flagged cases per scheme and level, with the office kind the next level names."""
+    from caseflow.schemes.models import Scheme
+
+    schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme).where(Scheme.id.in_({r[0] for r in counts})))}
+    groups = []
+    for scheme_id, level, count in sorted(counts, key=lambda r: (-r[2], r[0], r[1])):
+        scheme = schemes[scheme_id]
+        next_level = scheme.level(level + 1)
+        groups.append({"scheme": scheme, "level": level, "count": count,
+                       "next_kind": next_level.office_kind if next_level else None})
+    return groups
+
+
+@bp.get("/stalled")
+def stalled():
+    return _attention_list(Attention.STALLED_AT_TOP, "escalation/stalled.html")
+
+
+@bp.get("/configuration")
+def configuration():
+    return _attention_list(Attention.NEEDS_CONFIGURATION, "escalation/configuration.html")
+
+
+@bp.post("/cases/<int:case_id>/send-back")
+def send_back(case_id: int):
+    if current_user.role is not Role.SUPERVISOR:
+        abort(403)
+    case = load_or_404(Case, case_id, current_user)
+    form = SendBackForm(prefix="sb")
+    if not form.validate_on_submit():
+        if form.expected_version is not None and form.expected_version != case.version:
+            return _stale(case_id, form.reason.data)
+        flash(_("The case was not sent back: a reason is required."), "error")
+        return redirect(url_for("cases.show", case_id=case_id), code=303)
+    try:
+        services.send_back(case, current_user, reason=form.reason.data, expected_version=form.expected_version)
+    except StaleCase:
+        return _stale(case_id, form.reason.data)
+    except CaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("cases.show", case_id=case_id), code=303)
+    db.session.commit()
+    flash(_("The case was sent back to level %(n)d, with a fresh time limit.", n=case.level), "success")
+    return redirect(url_for("cases.show", case_id=case_id), code=303)
+
+
+def _stale(case_id: int, unsent: str | None):
+    db.session.rollback()
+    return render_template("cases/stale.html", case_id=case_id, unsent=unsent), 409
+
+
+def case_panel(case: Case, user: User) -> dict:
+    """What the case page shows from this domain (template: templates/escalation/_case_panel.html).
+
+    The ladder with each level's office as it resolves today (accused and missing offices
+    marked), where the next escalation would go, the case's attention flag, and for a
+    supervisor the "send back one level" form.
+    """
+    if not case.level or not case.scheme.levels:
+        return {}
+    lookups = services.Lookups(memo=True)
+    blocked = services.blocked_office_ids(case)
+    ladder = []
+    for level in case.scheme.levels:
+        office_id = lookups.office_id(case.area_path, level.office_kind_id)
+        ladder.append({
+            "level": level.level,
+            "kind": level.office_kind,
+            "days": level.time_limit_days,
+            "office": db.session.get(Office, office_id) if office_id else None,
+            "current": level.level == case.level,
+            "blocked": office_id in blocked,
+        })
+    waiting = case.status in WAITING_STATUSES
+    route = services.route_up(case, lookups) if waiting else None
+    panel = {
+        "ladder": ladder,
+        "waiting": waiting,
+        "route": route,
+        "attention": case.attention.value if case.attention else None,
+        "attention_since": case.attention_since,
+        "is_supervisor": user.role is Role.SUPERVISOR,
+        "send_back": None,
+    }
+    if services.can_send_back(case, user):
+        below = next(row for row in ladder if row["level"] == case.level - 1)
+        panel["send_back_to"] = below
+        if below["office"] is not None and not below["blocked"]:
+            panel["send_back"] = SendBackForm(formdata=None, prefix="sb", version=case.version)
+    return panel

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from caseflow.audit.services import record
 from caseflow.extensions import db
 from caseflow.holidays.models import Holiday
 
@@ -33,9 +34,11 @@ def create_holiday(day: date, name_en: str, name_hi: str) -> Holiday:
     holiday = Holiday(day=day, name_en=name_en, name_hi=name_hi)
     db.session.add(holiday)
     db.session.flush()
+    record("holiday.created", obj=holiday, data={"day": day})
     return holiday
 
 
 def delete_holiday(holiday: Holiday) -> None:
+    record("holiday.deleted", obj=holiday, data={"day": holiday.day})
     db.session.delete(holiday)
     db.session.flush()

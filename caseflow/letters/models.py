@@ -40,6 +40,9 @@ class Letter(db.Model):
             name="acknowledged_has_inward",
         ),
         sa.CheckConstraint("(pdf_sha256 IS NULL) = (pdf_path IS NULL)", name="pdf_has_hash"),
+        # What was sent is the stored PDF: a letter is rendered at the latest when dispatched.
+        sa.CheckConstraint("status = 'drafted' OR pdf_path IS NOT NULL", name="dispatched_was_rendered"),
+        sa.CheckConstraint("ack_date IS NULL OR ack_date >= dispatched_on", name="ack_after_dispatch"),
         sa.CheckConstraint("language IN ('hi', 'en')", name="language"),
         sa.Index("ix_letters_register", "district_id", "status", "created_at"),
     )

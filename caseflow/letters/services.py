@@ -1,14 +1,41 @@
-"""Drafting letters into the per-district dispatch register, and recording their dispatch."""
+"""The letters' verbs: drafting into the per-district dispatch register, rendering on first
+print, recording dispatch and acknowledgement, and assembling batches for printing.
+
+Like every service, these flush and never commit. Rendering writes the PDF file before the
+commit (the row must name the stored file and its hash); files are named by their content,
+so one left behind by a rolled-back transaction is harmless and is never mistaken for a
+stored letter.
+"""
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.models import Area, Office
 from caseflow.areas.services import district_of
 from caseflow.audit.services import record
-from caseflow.cases.models import Case, CaseEvent, EventKind
-from caseflow.db import today
+from caseflow.auth.models import Role, User
+from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
+from caseflow.cases.services import StaleCase
+from caseflow.db import today, utcnow
 from caseflow.extensions import db
-from caseflow.letters.models import Letter, LetterKind
+from caseflow.identity import scrub_aadhaar
+from caseflow.letters import render, storage
+from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus
+from caseflow.scope import in_scope
 from caseflow.sequences import next_value
+
+
+class LetterError(ValueError):
+    """The request cannot be carried out; the message says why, for the user."""
+
+
+class StaleLetter(Exception):
+    """Someone changed the letter after this user loaded it; nothing was written."""
 
 
 def register_reference(district: Area, year: int) -> str:
@@ -52,3 +79,266 @@ def draft_letter(case: Case, office: Office, *, actor=None, kind: LetterKind = L
 
 def letters_for_case(case: Case) -> list[Letter]:
     return db.session.scalars(sa.select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)).all()
+
+
+# --- drafting from the case page -----------------------------------------------------------
+
+def drafting_office(case: Case) -> Office | None:
+    """The office a letter about this case would go to now, or None when there is none to write to.
+
+    The case must be waiting on an office; the office is the one the case is with (escalation
+    already skipped anyone accused in a bias report), and never one that a report blocks.
+    """
+    from caseflow.bias.services import blocked_office_ids
+
+    if case.status not in WAITING_STATUSES or case.office_id is None:
+        return None
+    if case.office_id in blocked_office_ids(case):
+        return None
+    return db.session.get(Office, case.office_id)
+
+
+def pending_letter(case: Case, office: Office) -> Letter | None:
+    """A letter to this office about this case that is drafted but not yet sent."""
+    return db.session.scalars(
+        sa.select(Letter).where(Letter.case_id == case.id, Letter.addressee_office_id == office.id,
+                                Letter.status == LetterStatus.DRAFTED).order_by(Letter.id)
+    ).first()
+
+
+def draft_now(case: Case, actor: User, *, expected_version: int | None) -> Letter:
+    """An in-charge's letter to the office now responsible, at the case's current level."""
+    if expected_version is None or case.version != expected_version:
+        raise StaleCase()
+    if actor.role not in (Role.INCHARGE, Role.SUPERVISOR):
+        raise LetterError(_l("Only an in-charge or a supervisor can draft a letter."))
+    office = drafting_office(case)
+    if office is None:
+        raise LetterError(_l("This case is not waiting on an office that a letter could go to."))
+    waiting = pending_letter(case, office)
+    if waiting is not None:
+        raise LetterError(_l("Letter %(ref)s to this office has not been sent yet: print and send it first.",
+                             ref=waiting.reference))
+    level = case.scheme.level(case.level)
+    letter = draft_letter(case, office, actor=actor, level=case.level,
+                          due_within_days=level.time_limit_days if level else None)
+    # Moves the case's version, so a second click on the same page is refused as stale.
+    case.updated_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleCase() from exc
+    return letter
+
+
+# --- rendering and printing ----------------------------------------------------------------
+
+def lock(letter_id: int) -> Letter | None:
+    """The letter, freshly read and locked for this transaction (SQLite: writers are serialised)."""
+    query = (sa.select(Letter).where(Letter.id == letter_id).with_for_update(of=Letter)
+             .execution_options(populate_existing=True))
+    return db.session.scalars(query).first()
+
+
+def ensure_rendered(letter_id: int, actor=None) -> tuple[Letter, bytes]:
+    """The letter and its PDF, rendered and stored on first use; later the stored, checked bytes.
+
+    The row lock makes two first prints at once wait for each other: the second finds the
+    PDF of the first and returns the same bytes. A stored file that no longer matches its
+    hash raises storage.LetterFileError: it is an incident, not something to paper over.
+    """
+    letter = lock(letter_id)
+    if letter is None:
+        raise LetterError(_l("There is no such letter."))
+    if letter.pdf_path:
+        return letter, storage.load(letter.pdf_path, letter.pdf_sha256, letter.reference)
+    pdf = render.render_pdf(letter)
+    path, digest = storage.store(letter.reference, pdf)
+    # A bulk UPDATE: fixing the content is not an edit, so it does not move the version that
+    # dispatch forms on open pages carry.
+    db.session.execute(
+        sa.update(Letter).where(Letter.id == letter.id, Letter.pdf_path.is_(None))
+        .values(pdf_path=path, pdf_sha256=digest, rendered_at=utcnow())
+    )
+    record("letter.rendered", actor=actor, obj=letter, data={"sha256": digest})
+    return letter, pdf
+
+
+def print_letter(letter_id: int, actor=None) -> tuple[Letter, bytes]:
+    """The letter's PDF for printing or download; every print is audited."""
+    letter, pdf = ensure_rendered(letter_id, actor)
+    record("letter.printed", actor=actor, obj=letter, data={"sha256": letter.pdf_sha256})
+    db.session.flush()
+    return letter, pdf
+
+
+def download_name(letter: Letter) -> str:
+    return storage.safe_name(letter.reference) + ".pdf"
+
+
+# --- dispatch and acknowledgement ----------------------------------------------------------
+
+def _locked_at_version(letter: Letter, expected_version: int | None) -> Letter:
+    letter = lock(letter.id)
+    if letter is None or expected_version is None or letter.version != expected_version:
+        raise StaleLetter()
+    return letter
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise StaleLetter() from exc
+
+
+def record_dispatch(letter: Letter, actor: User, *, expected_version: int | None, mode: DispatchMode,
+                    on: date, note: str | None = None) -> Letter:
+    """Mark the letter sent. What was sent is the stored PDF: a letter never printed is rendered now."""
+    letter = _locked_at_version(letter, expected_version)
+    if letter.status is not LetterStatus.DRAFTED:
+        raise LetterError(_l("The dispatch of this letter is already recorded."))
+    if on > today():
+        raise LetterError(_l("A dispatch date cannot be in the future."))
+    if on < render.local_date(letter.created_at):
+        raise LetterError(_l("A letter cannot be sent before the date it was written."))
+    if not letter.pdf_path:
+        ensure_rendered(letter.id, actor)
+    letter.status = LetterStatus.DISPATCHED
+    letter.dispatch_mode = mode
+    letter.dispatched_on = on
+    letter.dispatch_note = (scrub_aadhaar((note or "").strip()) or None)
+    record("letter.dispatched", actor=actor, obj=letter, data={"mode": mode.value, "status": letter.status.value})
+    _flush()
+    return letter
+
+
+def record_acknowledgement(letter: Letter, actor: User, *, expected_version: int | None, inward_number: str,
+                           on: date) -> Letter:
+    """The addressee's office received the letter and gave it this inward number."""
+    letter = _locked_at_version(letter, expected_version)
+    if letter.status is not LetterStatus.DISPATCHED:
+        raise LetterError(_l("Record the dispatch of this letter before its acknowledgement."))
+    if on > today():
+        raise LetterError(_l("An acknowledgement date cannot be in the future."))
+    if letter.dispatched_on and on < letter.dispatched_on:
+        raise LetterError(_l("A letter cannot be received before it was sent."))
+    inward = scrub_aadhaar((inward_number or "").strip())
+    if not inward:
+        raise LetterError(_l("Enter the inward number given by the receiving office."))
+    letter.status = LetterStatus.ACKNOWLEDGED
+    letter.ack_inward_number = inward
+    letter.ack_date = on
+    record("letter.acknowledged", actor=actor, obj=letter, data={"status": letter.status.value})
+    _flush()
+    return letter
+
+
+# --- the register and batches --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegisterFilters:
+    district_id: int | None = None
+    status: str | None = None  # a LetterStatus value, or None for all
+    date_from: date | None = None
+    date_to: date | None = None
+    upto: int | None = None  # a batch is fixed to the letters that existed when it started
+
+    def as_args(self) -> dict:
+        """The filters as URL arguments (ids, a status and dates: nothing personal)."""
+        args = {"district": self.district_id, "status": self.status or "all",
+                "from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None, "upto": self.upto}
+        return {k: v for k, v in args.items() if v is not None}
+
+
+def register_query(user, filters: RegisterFilters) -> sa.Select:
+    """Letters the user may see (None: an operator at the command line sees all), filtered."""
+    query = sa.select(Letter)
+    if user is not None:
+        query = query.where(in_scope(user, Letter.area_path))
+    if filters.district_id:
+        query = query.where(Letter.district_id == filters.district_id)
+    if filters.status:
+        query = query.where(Letter.status == LetterStatus(filters.status))
+    if filters.date_from:
+        query = query.where(Letter.created_at >= _utc_start(filters.date_from))
+    if filters.date_to:
+        query = query.where(Letter.created_at < _utc_start(filters.date_to, next_day=True))
+    if filters.upto is not None:
+        query = query.where(Letter.id <= filters.upto)
+    return query
+
+
+def _utc_start(day: date, *, next_day: bool = False):
+    """Midnight in India at the start of `day` (or of the day after), as the naive UTC we store."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from caseflow.db import LOCAL_TZ
+
+    if next_day:
+        day = day + timedelta(days=1)
+    return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    total: int
+    rendered: int
+
+    @property
+    def done(self) -> bool:
+        return self.rendered >= self.total
+
+
+def batch_progress(user, filters: RegisterFilters) -> BatchProgress:
+    ids = register_query(user, filters).with_only_columns(Letter.id).order_by(None).subquery()
+    counts = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(Letter.pdf_path)).select_from(Letter).join(ids, Letter.id == ids.c.id)
+    ).one()
+    return BatchProgress(total=counts[0], rendered=counts[1])
+
+
+def render_batch_chunk(user, filters: RegisterFilters, actor, size: int) -> int:
+    """Render up to `size` letters of the batch that have no PDF yet; returns how many."""
+    pending = db.session.scalars(
+        register_query(user, filters).with_only_columns(Letter.id)
+        .where(Letter.pdf_path.is_(None)).order_by(Letter.district_id, Letter.id).limit(size)
+    ).all()
+    for letter_id in pending:
+        ensure_rendered(letter_id, actor)
+    db.session.flush()
+    return len(pending)
+
+
+def batch_letter_ids(user, filters: RegisterFilters) -> list[int]:
+    """The batch in printing order: district by district, in register order."""
+    return list(db.session.scalars(
+        register_query(user, filters).with_only_columns(Letter.id).order_by(Letter.district_id, Letter.id)
+    ))
+
+
+def write_batch(letter_ids: Iterable[int], actor, out) -> tuple[int, int]:
+    """Concatenate the stored PDFs (each keeps its own "page x of y") into `out`; audit each print.
+
+    Every letter must already be rendered: the batch is made of exactly the stored, checked
+    bytes. Returns (letters, pages).
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    letters = pages = 0
+    for letter_id in letter_ids:
+        letter = db.session.get(Letter, letter_id)
+        if letter is None or not letter.pdf_path:
+            raise LetterError(_l("A letter of the batch has not been rendered yet."))
+        reader = PdfReader(BytesIO(storage.load(letter.pdf_path, letter.pdf_sha256, letter.reference)))
+        writer.append(reader, import_outline=False)
+        record("letter.printed", actor=actor, obj=letter, data={"sha256": letter.pdf_sha256, "batch": True})
+        letters += 1
+        pages += len(reader.pages)
+        db.session.expunge(letter)  # keeps the session small over a long batch
+    writer.add_metadata({"/Title": "Letters", "/Producer": "caseflow"})
+    writer.write(out)
+    db.session.flush()
+    return letters, pages

@@ -1,6 +1,7 @@
 """Creating and editing schemes and their ladders."""
 from flask_babel import lazy_gettext as _l
 
+from caseflow.audit.services import changed_fields, record
 from caseflow.extensions import db
 from caseflow.schemes.models import LadderLevel, Scheme
 
@@ -16,6 +17,8 @@ def save_scheme(scheme: Scheme | None = None, **fields) -> Scheme:
     else:
         for key, value in fields.items():
             setattr(scheme, key, value)
+    record("scheme.updated" if scheme.id else "scheme.created", obj=scheme,
+           data={"code": scheme.code, "fields": changed_fields(scheme, *fields)})
     db.session.flush()
     return scheme
 
@@ -35,7 +38,7 @@ def set_ladder(scheme: Scheme, levels: list[tuple[int, int]]) -> Scheme:
 
     highest = db.session.query(db.func.max(Case.level)).filter(Case.scheme_id == scheme.id).scalar() or 0
     if highest > len(levels):
-        raise LadderError(_l("Cases of this scheme are at level %(n)d; the ladder cannot be shorter.", n=highest))
+        raise LadderError(_l("Some cases of this scheme are at level %(n)d; the ladder needs at least that many levels.", n=highest))
     existing = {lv.level: lv for lv in scheme.levels}
     for number, (kind_id, days) in enumerate(levels, start=1):
         level = existing.pop(number, None)
@@ -45,5 +48,6 @@ def set_ladder(scheme: Scheme, levels: list[tuple[int, int]]) -> Scheme:
         level.office_kind_id, level.time_limit_days = kind_id, days
     for level in existing.values():
         scheme.levels.remove(level)
+    record("scheme.ladder_set", obj=scheme, data={"levels": [[kind_id, days] for kind_id, days in levels]})
     db.session.flush()
     return scheme

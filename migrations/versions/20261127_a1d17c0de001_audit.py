@@ -15,13 +15,15 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('audit_head',
+    head = op.create_table('audit_head',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.CheckConstraint('id = 1', name=op.f('ck_audit_head_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
+    # The one head row exists from the start, so the first writers lock it instead of racing to create it.
+    op.bulk_insert(head, [{'id': 1, 'seq': 0, 'hash': '0' * 64}])
     op.create_table('audit_entries',
     sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),

@@ -1,4 +1,4 @@
-"""escalation sweep runs and case attention
+"""escalation sweep runs and case attention (flag, date, partial index)
 
 Revision ID: e5ca1a7e0003
 Revises: b1a5e0000002
@@ -31,6 +31,9 @@ def upgrade():
         batch_op.add_column(sa.Column('attention_since', sa.Date(), nullable=True))
         batch_op.create_check_constraint(op.f('ck_cases_attention_since'),
                                          "(attention IS NULL) = (attention_since IS NULL)")
+        batch_op.create_index('ix_cases_attention', ['attention', 'area_path'], unique=False,
+                              sqlite_where=sa.text('attention IS NOT NULL'),
+                              postgresql_where=sa.text('attention IS NOT NULL'))
 
     # EventKind gained values: its CHECK constraint is not compared by autogenerate.
     with op.batch_alter_table('case_events', schema=None) as batch_op:
@@ -44,6 +47,7 @@ def downgrade():
         batch_op.create_check_constraint(op.f('ck_case_events_event_kind'), "kind IN ('created', 'transition', 'follow_up', 'assignment', 'letter')")
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index('ix_cases_attention')
         batch_op.drop_constraint(op.f('ck_cases_attention_since'), type_='check')
         batch_op.drop_constraint(op.f('ck_cases_attention'), type_='check')
         batch_op.drop_column('attention_since')

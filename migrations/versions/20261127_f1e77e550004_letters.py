@@ -45,6 +45,8 @@ def upgrade():
     sa.CheckConstraint("status != 'acknowledged' OR (ack_inward_number IS NOT NULL AND ack_date IS NOT NULL)", name=op.f('ck_letters_acknowledged_has_inward')),
     sa.CheckConstraint("status = 'drafted' OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)", name=op.f('ck_letters_dispatched_has_mode')),
     sa.CheckConstraint('(pdf_sha256 IS NULL) = (pdf_path IS NULL)', name=op.f('ck_letters_pdf_has_hash')),
+    sa.CheckConstraint("status = 'drafted' OR pdf_path IS NOT NULL", name=op.f('ck_letters_dispatched_was_rendered')),
+    sa.CheckConstraint('ack_date IS NULL OR ack_date >= dispatched_on', name=op.f('ck_letters_ack_after_dispatch')),
     sa.ForeignKeyConstraint(['addressee_office_id'], ['offices.id'], name=op.f('fk_letters_addressee_office_id_offices')),
     sa.ForeignKeyConstraint(['bias_report_id'], ['bias_reports.id'], name=op.f('fk_letters_bias_report_id_bias_reports')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_letters_case_id_cases')),

@@ -1,0 +1,1 @@
+"""`make bench`: the performance budgets of DESIGN.md §6, measured against raw baselines."""

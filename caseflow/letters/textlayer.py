@@ -1,0 +1,607 @@
+"""A PDF text layer that copies and extracts Hindi correctly from WeasyPrint's output.
+
+The problem. WeasyPrint draws each line as HarfBuzz shaped it, so the page is right, but its
+text layer is a ToUnicode CMap: one string per glyph id, chosen the first time the glyph is
+drawn. Devanagari breaks both halves of that design:
+
+* a cluster's glyphs are not its characters in logical order: मि is drawn as [ि, म] and कार्य
+  as [का, य, reph]; no per-glyph table can spell "मि" when the glyphs come in the order ि, म;
+* a glyph shared by several clusters keeps the text of its first one, so once म is first
+  drawn inside मि, every later standalone म also extracts as "मि" (and मिला as "मला").
+
+The fix. Every word whose glyphs do not spell its text one to one (a multi-glyph cluster, a
+glyph whose ToUnicode text is not the cluster's, a zero-advance mark) is wrapped in a
+marked-content sequence ``/Span <</ActualText <FEFF…>>> BDC … EMC`` carrying the word's
+characters in logical order (PDF 32000-1 §14.9.4). Extractors that honour ActualText (poppler's
+pdftotext, evince and okular, MuPDF, pdfium, Acrobat) take the text from the span and its place
+from the glyphs inside it. Spans cover whole words, not single clusters as in Chromium's PDFs,
+because poppler spreads a span's characters evenly between the first glyph's origin and the
+last glyph's advance: a span ending on a reph or matra drawn back to the left leaves a gap
+before the next character (संपर्क; came out "संपर्क ;"), and a mark outside a span is taken for
+a duplicate of the previous character (उद्देश्य came out "उद्दे श्य", as it does in Chromium's
+"कृ पया"). Spaces stay outside spans, so word breaks and line order still come from geometry.
+A glyph's ToUnicode entry now comes from a cluster where it stands alone (a plain म) when there
+is one, which also helps readers that ignore ActualText. Glyphs, positions and fonts are
+written exactly as before: the printed page does not change by a pixel.
+
+How it is applied. The text layer is decided while WeasyPrint writes each line's glyphs
+(``weasyprint.draw.text.draw_first_line``), the only place that knows both the glyphs and the
+characters; a finished PDF no longer carries the link between them. So this module replaces
+that function with a copy of WeasyPrint 70.0's that adds the spans. Because it is a copy of a
+private function, :func:`fix_text_layer` refuses to install (raises
+:class:`UnsupportedWeasyPrint`) unless the installed WeasyPrint is exactly the version and the
+``draw/text.py`` source it was written against; requirements.txt pins ``weasyprint==70.0``.
+After an upgrade, compare the new ``draw_first_line`` with :func:`_draw_first_line`, port the
+changes, and update ``WEASYPRINT_VERSION`` and ``DRAW_TEXT_SHA256``.
+
+API:
+
+* ``fix_text_layer()`` installs the fix process-wide (idempotent, thread-safe, cheap: call it
+  before every render, or once at start-up). Every later ``HTML(...).write_pdf()`` /
+  ``Document.write_pdf()`` in the process then writes the spans, whatever the HTML, including
+  batches built from several documents' pages.
+* ``render_pdf(html, *, base_url=None, url_fetcher=None, font_config=None, stylesheets=None,
+  **options) -> bytes`` is the same plus ``HTML(...).write_pdf(...)`` in one call.
+* ``restore_weasyprint()`` puts WeasyPrint's own function back (for measuring the baseline).
+* ``html_text(html)``, ``devanagari_words(text)`` and ``word_roundtrip(source_text,
+  extracted_text)`` define how the round trip is measured (docs/textlayer.md); tests of letters
+  can use them on pdftotext output.
+"""
+import hashlib
+import threading
+import unicodedata
+from collections import Counter
+from html.parser import HTMLParser
+from io import BytesIO
+from pathlib import Path
+from typing import NamedTuple
+from xml.etree import ElementTree
+
+import cffi
+import regex
+import weasyprint
+import weasyprint.draw.text as wp_text
+import weasyprint.text.ffi as wp_ffi
+from PIL import Image
+from weasyprint.images import RasterImage, SVGImage
+from weasyprint.logger import LOGGER
+from weasyprint.text.ffi import FROM_UNITS, TO_UNITS, ffi, pango
+from weasyprint.text.fonts import get_hb_object_data
+from weasyprint.text.line_break import get_last_word_end
+
+# The exact WeasyPrint this copy of draw_first_line was written against.
+WEASYPRINT_VERSION = "70.0"
+DRAW_TEXT_SHA256 = "c9a450aa209277e760227e1fed2da492647bd28e5a5ebc4c9d8aaedecc400d77"
+
+_lock = threading.Lock()
+_original_draw_first_line = None
+
+
+class UnsupportedWeasyPrint(RuntimeError):
+    """The installed WeasyPrint is not the one the text-layer fix was written for."""
+
+
+def _check_weasyprint() -> None:
+    global _hb
+    if weasyprint.__version__ != WEASYPRINT_VERSION:
+        raise UnsupportedWeasyPrint(
+            f"caseflow.letters.textlayer was written for WeasyPrint {WEASYPRINT_VERSION}, "
+            f"found {weasyprint.__version__}: port _draw_first_line to the new version (see the module docstring)")
+    digest = hashlib.sha256(Path(wp_text.__file__).read_bytes()).hexdigest()
+    if digest != DRAW_TEXT_SHA256:
+        raise UnsupportedWeasyPrint(
+            f"weasyprint/draw/text.py differs from the {WEASYPRINT_VERSION} source the text-layer fix copies "
+            f"(sha256 {digest}): port _draw_first_line to it (see the module docstring)")
+    # The C struct layouts _run_clusters and _is_ellipsis read through WeasyPrint's declarations.
+    pointer = ffi.sizeof("void *")
+    if (ffi.offsetof("PangoGlyphInfo", "glyph") != 0 or ffi.sizeof("PangoGlyphInfo") % 4
+            or ffi.offsetof("PangoGlyphInfo", "geometry") + ffi.offsetof("PangoGlyphGeometry", "width") != 4
+            or ffi.offsetof("PangoAnalysis", "level") != 3 * pointer):
+        raise UnsupportedWeasyPrint("WeasyPrint's Pango declarations changed: port caseflow.letters.textlayer")
+    if _hb is None:
+        _hb = wp_ffi._dlopen(
+            _hb_ffi, 'libharfbuzz-0', 'harfbuzz', 'harfbuzz-0.0',
+            'libharfbuzz.so.0', 'libharfbuzz.0.dylib', 'libharfbuzz-0.dll')
+
+
+def fix_text_layer() -> None:
+    """Make every PDF WeasyPrint writes in this process carry ActualText for shaped clusters."""
+    global _original_draw_first_line
+    if _original_draw_first_line is not None:
+        return
+    with _lock:
+        if _original_draw_first_line is None:
+            _check_weasyprint()
+            _original_draw_first_line = wp_text.draw_first_line
+            wp_text.draw_first_line = _draw_first_line
+
+
+def restore_weasyprint() -> None:
+    """Undo fix_text_layer(): WeasyPrint writes its own text layer again."""
+    global _original_draw_first_line
+    with _lock:
+        if _original_draw_first_line is not None:
+            wp_text.draw_first_line = _original_draw_first_line
+            _original_draw_first_line = None
+
+
+def is_fixed() -> bool:
+    return wp_text.draw_first_line is _draw_first_line
+
+
+def render_pdf(html: str, *, base_url=None, url_fetcher=None, font_config=None, stylesheets=None, **options) -> bytes:
+    """WeasyPrint's HTML(...).write_pdf(...) with the text-layer fix installed."""
+    fix_text_layer()
+    kwargs = {"string": html, "base_url": base_url}
+    if url_fetcher is not None:
+        kwargs["url_fetcher"] = url_fetcher
+    document = weasyprint.HTML(**kwargs)
+    return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **options)
+
+
+# --- Measuring the round trip -------------------------------------------------------------
+
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+_DEVANAGARI = regex.compile(r"\p{Devanagari}")
+_FORMAT_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+class _TextCollector(HTMLParser):
+    _HIDDEN = {"head", "style", "script", "title", "template"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hidden, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in self._HIDDEN
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in self._HIDDEN and self.hidden > 0
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML document's body, the words a reader of its PDF should get back."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return " ".join(collector.parts)
+
+
+def devanagari_words(text: str) -> list[str]:
+    """The words of `text` that contain Devanagari, in order.
+
+    NFC-normalised; a word is a maximal run of letters, marks and digits (so punctuation,
+    danda, hyphens and spaces separate words); zero-width and soft-hyphen characters are
+    dropped first, as extractors differ in keeping them.
+    """
+    text = unicodedata.normalize("NFC", text.translate(_FORMAT_CHARS))
+    return [word for word in _WORD.findall(text) if _DEVANAGARI.search(word)]
+
+
+class Roundtrip(NamedTuple):
+    total: int  # Devanagari words in the source
+    found: int  # of them present in the extracted text, counted as a multiset
+    in_order: int  # longest common subsequence of the two word sequences
+    missing: list[str]  # source words not found (multiset difference), sorted
+
+    @property
+    def ratio(self) -> float:
+        return self.found / self.total if self.total else 1.0
+
+    @property
+    def order_ratio(self) -> float:
+        return self.in_order / self.total if self.total else 1.0
+
+
+def word_roundtrip(source_text: str, extracted_text: str) -> Roundtrip:
+    """How many Devanagari words of `source_text` come back out of `extracted_text`."""
+    source, extracted = devanagari_words(source_text), devanagari_words(extracted_text)
+    missing = Counter(source) - Counter(extracted)
+    previous = [0] * (len(extracted) + 1)
+    for word in source:
+        current = [0]
+        for j, other in enumerate(extracted):
+            current.append(previous[j] + 1 if word == other else max(previous[j + 1], current[j]))
+        previous = current
+    return Roundtrip(len(source), len(source) - sum(missing.values()), previous[-1], sorted(missing.elements()))
+
+
+# --- The patched drawing function -----------------------------------------------------------
+
+def _actual_text(text: str) -> bytes:
+    # A hex string needs no escaping, whatever characters a beneficiary's name holds.
+    return b"/Span<</ActualText<FEFF" + text.encode("utf-16-be").hex().upper().encode() + b">>>BDC"
+
+
+# HarfBuzz's cmap lookup, which WeasyPrint's own bindings do not declare; bound by
+# _check_weasyprint() with WeasyPrint's helper, so it loads the same library.
+_hb_ffi = cffi.FFI()
+_hb_ffi.cdef("""
+    typedef struct hb_font_t hb_font_t;
+    int hb_font_get_nominal_glyph (hb_font_t *font, uint32_t unicode, uint32_t *glyph);
+""")
+_hb = None
+
+_PANGO_ANALYSIS_FLAG_IS_ELLIPSIS = 1 << 1
+
+# PangoGlyphInfo is read as 32-bit words: the glyph id, then the geometry's width.
+_GLYPH_INFO_WORDS = ffi.sizeof("PangoGlyphInfo") // 4
+
+
+def _run_clusters(glyph_item, utf8_text: bytes):
+    """The run's glyph ids and advances, and its clusters in visual order as
+    [(first glyph, last glyph + 1, byte offset in the layout text, text)]."""
+    glyph_string = glyph_item.glyphs
+    num_glyphs = glyph_string.num_glyphs
+    # One read of the C arrays instead of a cffi object per glyph field: this runs per line.
+    words = memoryview(ffi.buffer(glyph_string.glyphs, num_glyphs * _GLYPH_INFO_WORDS * 4)).cast("I")
+    glyph_ids = words[0::_GLYPH_INFO_WORDS].tolist()
+    widths = words[1::_GLYPH_INFO_WORDS].tolist()
+    clusters = ffi.unpack(glyph_string.log_clusters, num_glyphs)
+    offset, length = glyph_item.item.offset, glyph_item.item.length
+    rtl = glyph_item.item.analysis.level % 2
+    result = []
+    start = 0
+    for i in range(1, num_glyphs + 1):
+        if i < num_glyphs and clusters[i] == clusters[start]:
+            continue
+        if rtl:
+            end_byte = length if start == 0 else clusters[start - 1]
+        else:
+            end_byte = length if i == num_glyphs else clusters[i]
+        begin = offset + clusters[start]
+        result.append((start, i, begin, utf8_text[begin:offset + end_byte].decode()))
+        start = i
+    return glyph_ids, widths, result
+
+
+def _plan_spans(stream, first_line, utf8_text: bytes, ellipsized: bool) -> list[tuple[dict[int, str], set[int]]]:
+    """Where a line's ActualText spans open and close: for each run, (opens, closes).
+
+    A span opens before the glyph of index ``i`` with the text ``opens[i]``; a span closes
+    before each glyph whose index is in ``closes``, or after the run's last glyph when the
+    run's glyph count is in it. A span may open in one run and close in a later one.
+
+    A span covers a whole word (everything between two spaces of the line, across font
+    changes) as soon as one of its clusters needs one: several glyphs, a glyph whose ToUnicode
+    text is not the cluster's, a glyph that is not the font's cmap glyph for the cluster's one
+    character, or a zero-advance glyph. Whole words because of how poppler
+    places a span: its characters spread evenly from the first glyph's origin to the last
+    glyph's advance. A span that ended inside a word, on a reph or matra drawn back to the left,
+    would leave a gap before the next character (संपर्क; came out as "संपर्क ;"); a mark left
+    outside a span is taken for a duplicate of the previous character and splits the word
+    (उद्देश्य came out as "उद्दे श्य").
+
+    Also sets the ToUnicode text of glyphs that form a cluster alone: such a text is exact, so
+    it replaces one taken from a multi-glyph cluster (``caseflow_provisional``), which is then
+    inside a span anyway.
+    """
+    EMPTY, UNKNOWN = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
+    spans = []
+    word, needs_span = [], False
+
+    def close_word():
+        if word and needs_span:
+            (first_run, first), (last_run, last) = word[0][0], word[-1][1]
+            spans[first_run][0][first] = "".join(text for *_, text in sorted(word, key=lambda cluster: cluster[2]))
+            spans[last_run][1].add(last)
+
+    run, run_index, pango_font = first_line.runs[0], 0, None
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        if glyph_item.item.analysis.font != pango_font:
+            pango_font = glyph_item.item.analysis.font
+            font, _ = stream.add_font(pango_font)
+            if not hasattr(font, "caseflow_provisional"):
+                font.caseflow_provisional, font.caseflow_nominal = set(), {}
+            to_unicode, provisional, nominal = font.to_unicode, font.caseflow_provisional, font.caseflow_nominal
+        glyph_ids, widths, clusters = _run_clusters(glyph_item, utf8_text)
+        if ellipsized and _is_ellipsis(glyph_item):
+            # Pango's text-overflow run: its one cluster spans the hidden text, which is
+            # not on the page and must not be in the text layer either.
+            begin = clusters[0][2] if clusters else 0
+            clusters = [(i, i + 1, begin, _ellipsis_char(font, glyph_id)) for i, glyph_id in enumerate(glyph_ids)]
+        spans.append(({}, set()))
+        for first, last, begin, text in clusters:
+            if text.isspace():
+                close_word()
+                word, needs_span = [], False
+                continue
+            word.append(((run_index, first), (run_index, last), begin, text))
+            glyph_id = glyph_ids[first]
+            if last - first > 1 or glyph_id == EMPTY or widths[first] == 0:
+                needs_span = True
+            elif not glyph_id & UNKNOWN:
+                if glyph_id not in to_unicode or glyph_id in provisional:
+                    to_unicode[glyph_id] = text
+                    provisional.discard(glyph_id)
+                # Without a span the text comes from the ToUnicode CMap: ours when fonts are
+                # subset, the font's own cmap with full_fonts=True. Only a character drawn
+                # with its cmap glyph reads right in both.
+                if not needs_span and (to_unicode[glyph_id] != text or (
+                        nominal[text] if text in nominal else _nominal_glyph(font, text)) != glyph_id):
+                    needs_span = True
+        run_index += 1
+    close_word()
+    return spans
+
+
+def _is_ellipsis(glyph_item) -> bool:
+    # WeasyPrint declares PangoAnalysis' four guint8 fields (level, gravity, flags, script) as
+    # guint, so the flags are read as the third byte from where "level" starts.
+    flags = ffi.buffer(ffi.addressof(glyph_item.item.analysis, "level"), 3)[2][0]
+    return bool(flags & _PANGO_ANALYSIS_FLAG_IS_ELLIPSIS)
+
+
+def _ellipsis_char(font, glyph_id: int) -> str:
+    for char in "\u2026.":
+        if _nominal_glyph(font, char) == glyph_id:
+            return char
+    return ""
+
+
+def _nominal_glyph(font, text: str) -> int | None:
+    """The glyph the font's cmap gives the single character `text`, or None."""
+    if len(text) != 1:
+        return None
+    cache = font.caseflow_nominal
+    if text not in cache:
+        hb_font = _hb_ffi.cast("hb_font_t *", int(ffi.cast("uintptr_t", font.hb_font)))
+        glyph = _hb_ffi.new("uint32_t *")
+        cache[text] = glyph[0] if _hb.hb_font_get_nominal_glyph(hb_font, ord(text), glyph) else None
+    return cache[text]
+
+
+def _flush(stream, string: str) -> str:
+    """Show the glyphs gathered so far (draw_first_line's TJ string) and start a new string."""
+    if string[-1] == '<':
+        string = string[:-1]
+    else:
+        string += '>'
+    if string:
+        stream.show_text(string)
+    return '<'
+
+
+def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+    """WeasyPrint 70.0's draw_first_line, plus ActualText spans and better ToUnicode choices.
+
+    Changes from the original are marked "caseflow:"; everything else is kept verbatim so a
+    port to a later WeasyPrint is a diff away.
+    """
+    # Don’t draw lines with only invisible characters.
+    if not textbox.text.strip():
+        return []
+
+    if textbox.style['font_size'] < 1e-6:  # default float precision used by pydyf
+        return []
+
+    pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+
+    if text_overflow == 'ellipsis' or block_ellipsis != 'none':
+        assert textbox.pango_layout.max_width is not None
+        max_width = textbox.pango_layout.max_width
+        pango.pango_layout_set_width(
+            textbox.pango_layout.layout, int(max_width * TO_UNITS))
+        if text_overflow == 'ellipsis':
+            pango.pango_layout_set_ellipsize(
+                textbox.pango_layout.layout, pango.PANGO_ELLIPSIZE_END)
+        else:
+            if block_ellipsis == 'auto':
+                ellipsis = '…'
+            else:
+                assert block_ellipsis[0] == 'string'
+                ellipsis = block_ellipsis[1]
+
+            # Remove last word if hyphenated.
+            new_text = textbox.pango_layout.text
+            if new_text.endswith(textbox.style['hyphenate_character']):
+                last_word_end = get_last_word_end(
+                    new_text[:-len(textbox.style['hyphenate_character'])],
+                    textbox.style['lang'])
+                if last_word_end:
+                    new_text = new_text[:last_word_end]
+
+            textbox.pango_layout.set_text(new_text + ellipsis)
+
+    first_line, index = textbox.pango_layout.get_first_line()
+
+    if block_ellipsis != 'none':
+        while index:
+            last_word_end = get_last_word_end(
+                textbox.pango_layout.text[:-len(ellipsis)],
+                textbox.style['lang'])
+            if last_word_end is None:
+                break
+            new_text = textbox.pango_layout.text[:last_word_end]
+            textbox.pango_layout.set_text(new_text + ellipsis)
+            first_line, index = textbox.pango_layout.get_first_line()
+
+    stream.set_text_matrix(*matrix.values)
+    previous_pango_font = None
+    string = ''
+    x_advance = 0
+    emojis = []
+    # caseflow: the layout text is needed for every run, to find the clusters' characters.
+    utf8_text = textbox.pango_layout.text.encode()
+    spans = _plan_spans(stream, first_line, utf8_text, text_overflow == 'ellipsis')
+    run_index = -1
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        run_index += 1
+        span_starts, span_ends = spans[run_index]
+        # Get Pango objects.
+        glyph_item = run.data
+        run = run.next
+        glyph_string = glyph_item.glyphs
+        glyphs_info = glyph_string.glyphs
+        num_glyphs = glyph_string.num_glyphs
+        clusters = glyph_string.log_clusters
+
+        pango_font = glyph_item.item.analysis.font
+        if pango_font != previous_pango_font:
+            # Add font file content and get font size.
+            previous_pango_font = pango_font
+            font, font_size = stream.add_font(pango_font)
+
+            # Workaround for https://gitlab.gnome.org/GNOME/pango/-/issues/530.
+            # This is also needed by raster emoji fonts, see #2800.
+            if pango.pango_version() < 14802 or font.png:
+                font_size = textbox.style['font_size']
+
+            # Go through the run glyphs.
+            if string:
+                stream.show_text(string)
+            string = ''
+            stream.set_font_size(font.hash, 1 if font.bitmap else font_size)
+        string += '<'
+
+        for i, glyph_info in enumerate(glyphs_info[0:num_glyphs]):
+            # caseflow: close the previous cluster's span, open this cluster's.
+            if i in span_ends:
+                string = _flush(stream, string)
+                stream.end_marked_content()
+            if i in span_starts:
+                string = _flush(stream, string)
+                stream.stream.append(_actual_text(span_starts[i]))
+
+            glyph_id = glyph_info.glyph
+            width = glyph_info.geometry.width
+
+            # Display zero-width empty glyph.
+            if glyph_id == pango.PANGO_GLYPH_EMPTY:
+                string += f'>{-width / font_size}<'
+                continue
+
+            # Display .notdef and log warning for missing glyphs.
+            if glyph_id & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+                codepoint = glyph_id - pango.PANGO_GLYPH_UNKNOWN_FLAG
+                LOGGER.warning(
+                    '.notdef glyph rendered for Unicode string unsupported by fonts: '
+                    '"%s" (U+%04X)', chr(codepoint), codepoint)
+                glyph_id = font.get_unused_glyph_id(codepoint)
+                font.widths[glyph_id] = round(width * 1000 * FROM_UNITS / font_size)
+                if 0 not in font.widths:
+                    # "width" is actually Pango’s get_approximate_char_width. Force
+                    # .notdef’s to use this width, even if it’s not the right, as we
+                    # want to keep Pango’s layout for next glyphs.
+                    font.widths[0] = font.widths[glyph_id]
+
+            # Create mapping between glyphs and Unicode codepoints.
+            if glyph_id not in font.to_unicode:
+                # Get positions of the glyph in the UTF-8 string.
+                offset = glyph_item.item.offset
+                t1 = clusters[i]
+                if glyph_item.item.analysis.level % 2:  # rtl
+                    t2 = glyph_item.item.length if i == 0 else clusters[i-1]
+                else:
+                    t2 = glyph_item.item.length if i == num_glyphs-1 else clusters[i+1]
+                font.to_unicode[glyph_id] = utf8_text[offset+t1:offset+t2].decode()
+                # caseflow: a glyph of a multi-glyph cluster; a lone use may claim it later.
+                font.caseflow_provisional.add(glyph_id)
+
+            # Set horizontal and vertical offsets.
+            offset = glyph_info.geometry.x_offset / font_size
+            rise = glyph_info.geometry.y_offset / 1000
+            if rise:
+                if string[-1] == '<':
+                    string = string[:-1]
+                else:
+                    string += '>'
+                if string:
+                    stream.show_text(string)
+                stream.set_text_rise(-rise)
+                string = ''
+                if offset:
+                    string = f'{-offset}'
+                string += f'<{glyph_id:02x}>' if font.bitmap else f'<{glyph_id:04x}>'
+                stream.show_text(string)
+                stream.set_text_rise(0)
+                string = '<'
+            else:
+                if offset:
+                    string += f'>{-offset}<'
+                string += f'{glyph_id:02x}' if font.bitmap else f'{glyph_id:04x}'
+
+            # Get glyph logical widths.
+            if glyph_id in font.widths:
+                logical_width = font.widths[glyph_id]
+            else:
+                pango.pango_font_get_glyph_extents(
+                    pango_font, glyph_id, stream.ink_rect, stream.logical_rect)
+                logical_width = font.widths[glyph_id] = round(
+                    stream.logical_rect.width * 1000 * FROM_UNITS / font_size)
+
+            # Set kerning, word spacing, letter spacing.
+            kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+            if kerning:
+                string += f'>{int(kerning)}<'
+
+            # Create list of emojis.
+            if font.svg:
+                svg_data = get_hb_object_data(font.hb_face, 'svg', glyph_id)
+                if svg_data:
+                    # Do as explained in specification
+                    # https://learn.microsoft.com/typography/opentype/spec/svg
+                    tree = ElementTree.fromstring(svg_data)
+                    if tree.get('id') != f'glyph{glyph_id}':
+                        defs = ElementTree.Element('defs')
+                        for child in list(tree):
+                            defs.append(child)
+                            tree.remove(child)
+                        tree.append(defs)
+                        ElementTree.SubElement(
+                            tree, 'use', attrib={'href': f'#glyph{glyph_id}'})
+                    if 'viewBox' not in tree.attrib:
+                        tree.attrib['viewBox'] = f'0 0 {font.upem} {font.upem}'
+                    image = SVGImage(tree, None, None, None)
+                    a = d = 1
+                    emojis.append([image, font, a, d, x_advance, 0])
+            elif font.png:
+                png_data = get_hb_object_data(font.hb_font, 'png', glyph_id)
+                if png_data:
+                    pillow_image = Image.open(BytesIO(png_data))
+                    image_id = f'{font.hash}{glyph_id}'
+                    image = RasterImage(pillow_image, image_id, png_data)
+                    d = logical_width / 1000
+                    a = pillow_image.width / pillow_image.height * d
+                    pango.pango_font_get_glyph_extents(
+                        pango_font, glyph_id, stream.ink_rect,
+                        stream.logical_rect)
+                    f = -stream.logical_rect.y
+                    f = f * FROM_UNITS / font_size - font_size
+                    emojis.append([image, font, a, d, x_advance, f])
+            elif font.colr:
+                svg_data = get_hb_object_data(font.hb_font, 'colr', glyph_id)
+                if svg_data:
+                    tree = ElementTree.fromstring(svg_data)
+                    image = SVGImage(tree, None, None, None)
+                    a = d = 1
+                    e = x_advance - kerning
+                    emojis.append([image, font, a, d, e, -textbox.baseline])
+
+            x_advance += (logical_width + offset - kerning) / 1000
+
+        # caseflow: close a span left open by the run's last cluster.
+        if num_glyphs in span_ends:
+            string = _flush(stream, string)
+            stream.end_marked_content()
+
+        # Close the last glyphs list, remove if empty.
+        if string[-1] == '<':
+            string = string[:-1]
+        else:
+            string += '>'
+
+    # Draw text.
+    # caseflow: an empty "[] TJ" is not written.
+    if string:
+        stream.show_text(string)
+
+    return emojis
