@@ -68,6 +68,7 @@ class Figures:
     peak_rss_mb: float
     sweep_cpu_seconds: float  # the sweep process's own CPU time (user + system); PostgreSQL's is not in it
     letters_drafted: int
+    loop_rate: float  # cases/s of the batch loop alone, from the command's last progress line
 
     @property
     def processed(self) -> int:
@@ -215,6 +216,25 @@ def _vm_hwm_kb(pid: int) -> int:
     return 0
 
 
+def loop_rate(output: str) -> float:
+    """The batch loop's own rate (no start-up, no release pass), from the last progress line."""
+    rates = re.findall(r"\(([\d,]+) cases/s\)", output)
+    return float(rates[-1].replace(",", "")) if rates else 0.0
+
+
+def undate_future_flags(kind: str, url: str, as_of: date) -> int:
+    """Clear flags the generator dated on or after the chosen day (untimed): on that day they did not exist yet."""
+    p = _param(kind)
+    conn = connect(kind, url)
+    try:
+        cur = conn.execute(f"UPDATE cases SET attention = NULL, attention_since = NULL WHERE attention_since >= {p}",
+                           (as_of.isoformat(),))
+        conn.commit() if kind != "sqlite" else None
+        return cur.rowcount
+    finally:
+        conn.close()
+
+
 def summary_counts(output: str) -> tuple[int, int, int]:
     found = re.search(r"Summary: escalated ([\d,]+); stalled at the top ([\d,]+); could not resolve an addressee "
                       r"([\d,]+)", output)
@@ -245,6 +265,8 @@ def measure(kind: str, cases: int, overdue: int, batch_size: int, regenerate: bo
 
     sweep_url = copy(kind, url, "sweep")
     try:
+        undated = undate_future_flags(kind, sweep_url, as_of)
+        say(f"{kind}: cleared {undated:,} attention flags the generator dated after {as_of.isoformat()}")
         log = OUT / f"sweep-{kind}.log"
         code, seconds, rss, cpu, output = run_sweep(sweep_url, as_of, batch_size, log)
         escalated, stalled, needs_configuration = summary_counts(output)
@@ -254,7 +276,8 @@ def measure(kind: str, cases: int, overdue: int, batch_size: int, regenerate: bo
             drop(kind, sweep_url)
     say(f"{kind}: sweep exited {code} after {seconds:.1f} s (output in {log})")
     return Figures(kind, cases, selected, as_of.isoformat(), rows, round(base_seconds, 3), round(seconds, 2),
-                   escalated, stalled, needs_configuration, code, round(rss, 1), round(cpu, 2), drafted)
+                   escalated, stalled, needs_configuration, code, round(rss, 1), round(cpu, 2), drafted,
+                   loop_rate(output))
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -278,6 +301,7 @@ def report(all_figures: list[Figures]) -> None:
         print(f"{'':<9}{'  seconds (sweep / baseline)':<34}{f.sweep_seconds:>14,.2f}{f.baseline_seconds:>14,.3f}")
         cpu_rate = f.processed / f.sweep_cpu_seconds if f.sweep_cpu_seconds else 0.0
         print(f"{'':<9}{'  sweep CPU s / cases per CPU s':<34}{f.sweep_cpu_seconds:>14,.1f}{cpu_rate:>14,.0f}")
+        print(f"{'':<9}{'  batch loop alone, cases/s':<34}{f.loop_rate:>14,.0f}")
         print(f"{'':<9}{'  sweep exit status':<34}{f.sweep_exit:>14}")
 
 

@@ -82,7 +82,11 @@ class Sweep:
         run_id = None
         if not self.dry_run:
             run_id = self._transaction(lambda: s.start_run(socket.gethostname()).id)
-            released = self._transaction(lambda: s.release_moved_on(lock=self.postgres))
+            released, after_id = 0, 0
+            while after_id is not None:
+                cleared, after_id = self._transaction(
+                    lambda after_id=after_id: s.release_moved_on(after_id, self.batch_size, lock=self.postgres))
+                released += cleared
             if released:
                 click.echo(f"  cleared the flag of {released} cases that moved on since they were flagged")
         started = time.perf_counter()

@@ -327,25 +327,27 @@ def _clear_attention(case: Case) -> None:
     case.attention = case.attention_since = None
 
 
-def release_moved_on(*, lock: bool) -> int:
+def release_moved_on(after_id: int, limit: int, *, lock: bool) -> tuple[int, int | None]:
     """Clear the flag of cases that moved on without the sweep (sanctioned, closed, a promise).
 
-    The partial index ix_cases_attention makes this read only the flagged cases.
+    One batch of them, after the case id `after_id`: (how many were cleared, the last id seen, or
+    None when there are no more). The partial index ix_cases_attention makes this read only the
+    flagged cases.
     """
     on = today()
     query = sa.select(Case).where(
         Case.attention.is_not(None),
         sa.or_(Case.status.not_in(WAITING_STATUSES), Case.due_date.is_(None), Case.due_date >= on),
-    ).options(lazyload(Case.beneficiary)).execution_options(populate_existing=True)
+        Case.id > after_id,
+    ).order_by(Case.id).limit(limit).options(lazyload(Case.beneficiary)).execution_options(populate_existing=True)
     if lock:
         query = query.with_for_update(of=Case, skip_locked=True)
-    released = 0
-    for case in db.session.scalars(query).unique():
+    cases = db.session.scalars(query).unique().all()
+    for case in cases:
         record("case.attention_cleared", actor=None, obj=case, data={"attention": case.attention.value})
         _clear_attention(case)
-        released += 1
     db.session.flush()
-    return released
+    return len(cases), (cases[-1].id if cases else None)
 
 
 def start_run(host: str | None) -> SweepRun:
