@@ -189,15 +189,20 @@ def test_bad_options_exit_2_and_change_nothing(app, w, args):
 
 def test_a_case_that_moved_on_is_left_alone_and_its_flag_cleared(app, w):
     sanctioned = submitted(w)
-    top = at_level(w, 3)
-    ok(sweep(app, "--now", "2027-01-16"))  # both flagged or escalated
-    assert row(top.id)[4] is Attention.STALLED_AT_TOP
+    top, promised, still = at_level(w, 3), at_level(w, 3), at_level(w, 3)
+    ok(sweep(app, "--now", "2027-01-16"))  # the first escalated, the other three flagged
+    assert [row(c.id)[4] for c in (top, promised, still)] == [Attention.STALLED_AT_TOP] * 3
     with fixed_today(date(2027, 1, 18)):
         for case in (fresh(sanctioned), fresh(top)):
             transition(case, w.incharge, "sanction", step_data("sanction"), expected_version=case.version)
-    output = ok(sweep(app, "--now", "2027-03-01"))
-    assert "cleared the flag of 1 cases" in output
+        case = fresh(promised)
+        log_follow_up(case, w.incharge, expected_version=case.version, channel=Channel.VISIT,
+                      response="Collector will decide in March", promised_date=date(2027, 3, 10))
+    output = ok(sweep(app, "--now", "2027-03-01", "--batch-size", "1"))  # released one per transaction
+    assert "cleared the flag of 2 cases" in output
     assert row(top.id)[:2] == (S.SANCTIONED, 3) and row(top.id)[4:6] == (None, None)
+    assert row(promised.id)[:2] == (S.ESCALATED, 3) and row(promised.id)[4:6] == (None, None)
+    assert row(still.id)[4:6] == (Attention.STALLED_AT_TOP, date(2027, 1, 16))  # still overdue at the top
     assert "case.attention_cleared" in audit_actions("cases", top.id)
     assert row(sanctioned.id)[:2] == (S.SANCTIONED, 2)
 
