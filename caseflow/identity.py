@@ -8,12 +8,14 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from caseflow.exceptions import Refused
+
 # 12 digits, optionally grouped 4-4-4 with spaces, dots or dashes, not inside a longer number.
 _AADHAAR_IN_TEXT = re.compile(r"(?<!\d)(\d{4})[ .-]?(\d{4})[ .-]?(\d{4})(?!\d)")
 _NON_DIGITS = re.compile(r"\D")
 
 
-class IdentityError(ValueError):
+class IdentityError(Refused):
     pass
 
 

@@ -1,5 +1,5 @@
 """Two supervisors acting on the same bias report at once: exactly one wins, the other is refused
-with StaleReport (HTTP 409 "reload"), the report moves exactly one step and writes one event and
+with Stale (HTTP 409 "reload"), the report moves exactly one step and writes one event and
 one audit entry. Real commits from separate sessions (`committed_db`), on whichever database
 runs the suite; the race helpers are the case tests' (tests/test_concurrency.py).
 """
@@ -11,6 +11,7 @@ from caseflow.auth.models import User
 from caseflow.bias import services
 from caseflow.bias.models import BiasEvent, BiasReport, Finding, ReviewStatus
 from caseflow.db import read_only_transaction
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from tests.conftest import World
 from tests.test_bias_helpers import file, supervisor
@@ -63,7 +64,7 @@ def test_a_held_snapshot_is_refused_at_flush(app, committed_db):
             services.review(other, db.session.get(User, ids["second"]), "take", {}, expected_version=seen)
             db.session.commit()
         assert report.version == seen and report.status is R.FILED  # the snapshot is old
-        with pytest.raises(services.StaleReport):
+        with pytest.raises(Stale):
             services.review(report, db.session.get(User, ids["first"]), "take", {}, expected_version=seen)
         db.session.rollback()
     after = state(app, ids["report"])
@@ -89,7 +90,7 @@ def test_two_supervisors_take_at_once_exactly_one_wins(app, committed_db, round_
                     services.review(report, db.session.get(User, ids[who]), "take", {}, expected_version=seen)
                     db.session.commit()
                     outcomes[who] = "ok"
-                except services.StaleReport:
+                except Stale:
                     db.session.rollback()
                     outcomes[who] = "stale"
         except BaseException as exc:  # e.g. "database is locked": a failure of the test

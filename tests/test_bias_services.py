@@ -21,6 +21,7 @@ from caseflow.bias.models import (
 from caseflow.bias.workflow import TransitionRefused
 from caseflow.cases.models import Case, CaseEvent, EventKind
 from caseflow.db import today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters.models import Letter, LetterKind
 from tests.test_bias_helpers import (
@@ -205,9 +206,9 @@ def test_stale_version_is_refused(world):
     report = file(world)
     seen = report.version
     review(report, world.supervisor, "take")
-    with pytest.raises(services.StaleReport):
+    with pytest.raises(Stale):
         services.review(report, world.supervisor, "take_over", {"reason": "x"}, expected_version=seen)
-    with pytest.raises(services.StaleReport):
+    with pytest.raises(Stale):
         services.review(report, world.supervisor, "take", {}, expected_version=None)
 
 

@@ -17,9 +17,10 @@ from caseflow.areas.services import create_office_kind
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import Role
 from caseflow.cases.models import Case, CaseEvent, CaseStatus, Channel, CloseReason, EventKind
-from caseflow.cases.services import CaseError, StaleCase, log_follow_up, open_case, transition
+from caseflow.cases.services import CaseError, log_follow_up, open_case, transition
 from caseflow.cases.workflow import TransitionRefused
 from caseflow.db import today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
 from caseflow.schemes.services import save_scheme, set_ladder
@@ -243,13 +244,13 @@ def test_stale_version_is_refused_and_writes_nothing(w):
     transition(case, w.supervisor, "submit", step_data("submit"), expected_version=seen)
 
     def stale():
-        with pytest.raises(StaleCase):
+        with pytest.raises(Stale):
             transition(case, w.incharge, "escalate", step_data("escalate"), expected_version=seen)
 
     unchanged(case, stale)
 
     def unversioned():
-        with pytest.raises(StaleCase):
+        with pytest.raises(Stale):
             transition(case, w.incharge, "escalate", step_data("escalate"), expected_version=None)
 
     unchanged(case, unversioned)
@@ -267,7 +268,7 @@ def test_concurrent_change_in_the_database_is_refused(w):
     )
     db.session.commit()
     assert case.version == seen
-    with pytest.raises(StaleCase):
+    with pytest.raises(Stale):
         transition(case, w.incharge, "sanction", step_data("sanction"), expected_version=seen)
     db.session.rollback()  # what the request wrapper does on any exception
     row = stored(case.id)
@@ -327,8 +328,8 @@ def test_follow_up_without_a_promise(w):
     ("closed", "incharge", {}, CaseError),
     ("resolved", "supervisor", {}, CaseError),
     ("submitted", "admin", {}, CaseError),
-    ("submitted", "incharge", {"stale": True}, StaleCase),
-    ("submitted", "incharge", {"unversioned": True}, StaleCase),
+    ("submitted", "incharge", {"stale": True}, Stale),
+    ("submitted", "incharge", {"unversioned": True}, Stale),
 ])
 def test_refused_follow_up_writes_nothing(w, status, role, kwargs, error):
     case = w.case(status=status)

@@ -1,7 +1,7 @@
 """Guards optimistic locking and numbering under real concurrency, on whichever database runs the suite.
 
 Two people acting on the same case at once: exactly one wins, the other is refused with
-StaleCase (HTTP 409 "reload"), and the case moves exactly one step. Parallel case openings
+Stale (HTTP 409 "reload"), and the case moves exactly one step. Parallel case openings
 in one district never share a reference number. Every test commits for real (`committed_db`)
 from separate threads, each with its own app context and therefore its own session and
 connection. SQLite must queue its writers (BEGIN IMMEDIATE + busy timeout): a "database is
@@ -31,6 +31,7 @@ from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import services
 from caseflow.cases.models import Case, CaseEvent, CaseStatus, Channel, EventKind
 from caseflow.db import read_only_transaction, today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.schemes.models import Scheme
 from caseflow.sequences import Counter
@@ -94,7 +95,7 @@ def race(app, workers):
             with app.app_context():
                 try:
                     outcomes[index] = ("ok", worker(barrier))
-                except services.StaleCase:
+                except Stale:
                     db.session.rollback()
                     outcomes[index] = ("stale", None)
                 except BaseException:
@@ -235,7 +236,7 @@ def test_a_held_snapshot_is_refused_at_flush_by_the_versioned_update(app, commit
                                 expected_version=seen)
             db.session.commit()
         assert case.version == seen  # the held snapshot still shows the old version
-        with pytest.raises(services.StaleCase):
+        with pytest.raises(Stale):
             services.transition(case, db.session.get(User, ids.incharge), "reject", step_data("reject"),
                                 expected_version=seen)
         db.session.rollback()

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 
 from caseflow.cases.models import Attention, Case, CaseStatus, Channel, EventKind
 from caseflow.cases.queries import sla_standing, working_days_after
-from caseflow.cases.services import CaseError, StaleCase, log_follow_up, transition
+from caseflow.cases.services import CaseError, log_follow_up, transition
 from caseflow.cases.workflow import TransitionRefused
 from caseflow.db import fixed_today
 from caseflow.escalation import services
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
 from tests import test_escalation_support as support
@@ -173,7 +174,7 @@ def test_manual_escalation_refused_where_the_sweep_would_flag(w, setup):
 
 def test_manual_escalation_with_a_stale_version_writes_nothing(w):
     case = submitted(w)
-    with pytest.raises(StaleCase):
+    with pytest.raises(Stale):
         services.escalate(case, w.incharge, {"reason": "Late"}, expected_version=case.version - 1)
     assert row(case.id)[1] == 1 and letters(case.id) == []
 
@@ -252,7 +253,7 @@ def _refusal_case(w, kind):
 
 @pytest.mark.parametrize("kind, error", [
     ("level 1", CaseError), ("sanctioned", CaseError), ("accused below", CaseError), ("in-charge", CaseError),
-    ("stale", StaleCase), ("no reason", CaseError), ("other supervisor", CaseError),
+    ("stale", Stale), ("no reason", CaseError), ("other supervisor", CaseError),
 ])
 def test_send_back_refusals_write_nothing(w, kind, error):
     from caseflow.auth import services as auth_services

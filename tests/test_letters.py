@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from caseflow.audit.models import AuditEntry
 from caseflow.db import today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters import render, services, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
@@ -400,7 +401,7 @@ def test_dispatch_rules(app, world, history):
         with pytest.raises(services.LetterError):
             services.record_dispatch(letter, world.incharge, expected_version=letter.version,
                                      mode=DispatchMode.HAND, on=render.local_date(letter.created_at) - timedelta(days=1))
-        with pytest.raises(services.StaleLetter):
+        with pytest.raises(Stale):
             services.record_dispatch(letter, world.incharge, expected_version=letter.version - 1,
                                      mode=DispatchMode.HAND, on=today())
         db.session.rollback()

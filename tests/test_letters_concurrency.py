@@ -19,6 +19,7 @@ from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.db import today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters import services, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
@@ -53,7 +54,7 @@ def _race(app, workers):
             with app.app_context():
                 try:
                     outcomes[index] = ("ok", worker(barrier))
-                except services.StaleLetter:
+                except Stale:
                     db.session.rollback()
                     outcomes[index] = ("stale", None)
                 except BaseException:

@@ -4,10 +4,11 @@ from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import CHILD_KINDS, Area, AreaKind, Office, OfficeKind, path_ids, path_segment
 from caseflow.audit.services import changed_fields, record
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 
 
-class AreaError(ValueError):
+class AreaError(Refused):
     pass
 
 

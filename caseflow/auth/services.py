@@ -14,6 +14,7 @@ from caseflow.areas.models import Area
 from caseflow.audit.services import changed_fields, record
 from caseflow.auth.models import LoginThrottle, Role, User
 from caseflow.db import utcnow
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
@@ -23,7 +24,7 @@ _dummy_hash: str | None = None
 MIN_PASSWORD_LENGTH = 10
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     pass
 
 

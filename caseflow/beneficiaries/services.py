@@ -8,6 +8,7 @@ from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
 from caseflow.db import utcnow
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.identity import aadhaar_last4, normalise_mobile, scrub_aadhaar
 from caseflow.scope import in_scope, path_in_scope
@@ -15,7 +16,7 @@ from caseflow.scope import in_scope, path_in_scope
 _FREE_TEXT = ("name", "relative_name", "address", "consent_note", "ration_card_no")
 
 
-class BeneficiaryError(ValueError):
+class BeneficiaryError(Refused):
     pass
 
 

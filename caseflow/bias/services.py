@@ -32,6 +32,7 @@ from caseflow.bias.models import (
 )
 from caseflow.cases.models import Case
 from caseflow.db import today
+from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
 from caseflow.scope import path_in_scope
@@ -45,12 +46,10 @@ ROLE_KIND_CODES = {
 WITHHELD = "[…]"
 
 
-class BiasError(ValueError):
+class BiasError(Refused):
     pass
 
 
-class StaleReport(Exception):
-    """Someone changed the report after this user loaded it; nothing was written."""
 
 
 @dataclass
@@ -248,18 +247,18 @@ def file_report(
 
 def _check_version(report: BiasReport, expected_version: int | None) -> None:
     if expected_version is None or report.version != expected_version:
-        raise StaleReport()
+        raise Stale()
 
 
 def _flush() -> None:
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise StaleReport() from exc
+        raise Stale() from exc
 
 
 def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expected_version: int | None) -> BiasEvent:
-    """Fire a review step. Raises StaleReport or workflow.TransitionRefused and then changes nothing.
+    """Fire a review step. Raises Stale or workflow.TransitionRefused and then changes nothing.
 
     A referred finding drafts the referral letter to the chosen higher authority in the same
     transaction.
@@ -291,7 +290,7 @@ def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expecte
     )
     db.session.add(event)
     # Now, before anything below queries (and so autoflushes): the versioned UPDATE is where a
-    # change committed meanwhile by someone else shows, and it must surface as StaleReport.
+    # change committed meanwhile by someone else shows, and it must surface as Stale.
     _flush()
     letter = None
     if referral_office is not None:

@@ -34,6 +34,7 @@ from caseflow.bias.forms import (
 from caseflow.bias.models import AccusedRole, BiasKind, BiasReport, Finding, ReviewStatus
 from caseflow.cases.models import Case
 from caseflow.db import LOCAL_TZ, today, utcnow
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.scope import CASE_ROLES, in_scope, load_or_404
 
@@ -259,7 +260,7 @@ def review(report_id: int, step: str):
         return _render_report(report, step_forms=_step_forms(report, (step, form)), status=422)
     try:
         services.review(report, current_user, step, review_data(step, form), expected_version=form.expected_version)
-    except services.StaleReport:
+    except Stale:
         return _stale(report_id, unsent)
     except workflow.TransitionRefused as exc:
         db.session.rollback()

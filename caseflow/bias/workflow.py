@@ -17,6 +17,7 @@ from transitions import Machine, MachineError
 from caseflow.auth.models import Role, User
 from caseflow.bias.models import ELECTED_ROLES, BiasReport, Finding, ReviewStatus
 from caseflow.db import utcnow
+from caseflow.exceptions import Refused
 
 R = ReviewStatus
 
@@ -41,12 +42,8 @@ class Step:
     apply: Callable[[BiasReport, User, dict], None] = field(default=lambda report, actor, data: None)
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The step is not allowed now; `messages` say why, for the user."""
-
-    def __init__(self, messages):
-        super().__init__("; ".join(str(m) for m in messages))
-        self.messages = list(messages)
 
 
 def needs_confirmation(report: BiasReport, finding: Finding | None) -> bool:

@@ -14,6 +14,7 @@ from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import workflow
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus, Channel, EventKind
 from caseflow.db import today, utcnow
+from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
 from caseflow.identity import scrub_aadhaar
@@ -22,17 +23,13 @@ from caseflow.scope import path_in_scope
 from caseflow.sequences import next_value
 
 
-class StaleCase(Exception):
-    """Someone changed the case after this user loaded it; nothing was written."""
-
-
-class CaseError(ValueError):
+class CaseError(Refused):
     pass
 
 
 def _check_version(case: Case, expected_version: int | None) -> None:
     if expected_version is None or case.version != expected_version:
-        raise StaleCase()
+        raise Stale()
 
 
 def _flush() -> None:
@@ -40,7 +37,7 @@ def _flush() -> None:
         db.session.flush()
     except StaleDataError as exc:
         # Another transaction committed a newer version between our read and our write.
-        raise StaleCase() from exc
+        raise Stale() from exc
 
 
 def open_cases_for(beneficiary: Beneficiary, scheme: Scheme) -> list[Case]:
@@ -112,7 +109,7 @@ def _plan(case: Case, trigger: str, actor: User, data: dict) -> dict:
 
 
 def transition(case: Case, actor: User, trigger: str, data: dict, *, expected_version: int | None) -> CaseEvent:
-    """Fire `trigger`. Raises StaleCase or workflow.TransitionRefused and then changes nothing."""
+    """Fire `trigger`. Raises Stale or workflow.TransitionRefused and then changes nothing."""
     _check_version(case, expected_version)
     if trigger not in workflow.TRIGGERS:
         raise workflow.TransitionRefused([f"unknown action {trigger!r}"])

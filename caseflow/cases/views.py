@@ -20,6 +20,7 @@ from caseflow.cases.forms import (
 )
 from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.db import today
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.schemes.models import Scheme
@@ -244,7 +245,7 @@ def step(case_id: int, trigger: str):
         else:
             services.transition(case, current_user, trigger, step_data(trigger, form),
                                 expected_version=form.expected_version)
-    except services.StaleCase:
+    except Stale:
         return _stale(case_id, form.data.get("reason"))
     except (workflow.TransitionRefused, services.CaseError) as exc:
         db.session.rollback()
@@ -276,7 +277,7 @@ def follow_up(case_id: int):
             office_id=form.office.data or None,
             promised_date=form.promised_date.data,
         )
-    except services.StaleCase:
+    except Stale:
         return _stale(case_id, form.response.data)
     except services.CaseError as exc:
         db.session.rollback()
@@ -300,7 +301,7 @@ def assign(case_id: int):
     assignee = db.session.get(User, form.assignee.data)
     try:
         services.assign(case, current_user, assignee, expected_version=form.expected_version)
-    except services.StaleCase:
+    except Stale:
         return _stale(case_id)
     except services.CaseError as exc:
         db.session.rollback()

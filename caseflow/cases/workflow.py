@@ -17,6 +17,7 @@ from transitions import Machine, MachineError
 from caseflow.auth.models import Role, User
 from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus, CloseReason
 from caseflow.db import today, utcnow
+from caseflow.exceptions import Refused
 
 S = CaseStatus
 
@@ -39,12 +40,8 @@ class Step:
     apply: Callable[[Case, dict, dict], None] = field(default=lambda case, data, plan: None)
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The step is not allowed now; `messages` say why, for the user."""
-
-    def __init__(self, messages):
-        super().__init__("; ".join(str(m) for m in messages))
-        self.messages = list(messages)
 
 
 # --- guards: who and when -------------------------------------------------------------

@@ -31,9 +31,10 @@ from caseflow.bias.models import BiasReport
 from caseflow.bias.services import blocked_office_ids
 from caseflow.cases import workflow
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, CaseStatus, EventKind
-from caseflow.cases.services import CaseError, StaleCase, transition
+from caseflow.cases.services import CaseError, transition
 from caseflow.db import today, utcnow
 from caseflow.escalation.models import SweepRun
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
 from caseflow.identity import scrub_aadhaar
@@ -169,11 +170,11 @@ def escalate(case: Case, actor: User, data: dict, *, expected_version: int | Non
     """Escalate from the case page: the machine's step (bias skip included), then the letter.
 
     Refuses (CaseError) where the sweep would flag the case instead: no office set up at the
-    next level, or every level above accused. Raises StaleCase / TransitionRefused as
+    next level, or every level above accused. Raises Stale / TransitionRefused as
     `cases.services.transition` does; nothing is written then.
     """
     if expected_version is None or case.version != expected_version:
-        raise StaleCase()
+        raise Stale()
     route = route_up(case)
     if route.missing_level is not None:
         raise CaseError(_l("No “%(kind)s” office is set up for this case's area, so it cannot go to level %(n)d. "
@@ -388,7 +389,7 @@ def can_send_back(case: Case, user: User) -> bool:
 def send_back(case: Case, actor: User, *, reason: str, expected_version: int | None) -> CaseEvent:
     """A supervisor returns the case to the level below, with a fresh clock there."""
     if expected_version is None or case.version != expected_version:
-        raise StaleCase()
+        raise Stale()
     if getattr(actor, "role", None) is not Role.SUPERVISOR:
         raise CaseError(_l("Only a supervisor can send a case back down."))
     if not path_in_scope(actor, case.area_path):
@@ -421,5 +422,5 @@ def send_back(case: Case, actor: User, *, reason: str, expected_version: int | N
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise StaleCase() from exc
+        raise Stale() from exc
     return event

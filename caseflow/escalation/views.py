@@ -16,12 +16,13 @@ from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, EventKind
 from caseflow.cases.queries import sla_standing
-from caseflow.cases.services import CaseError, StaleCase
+from caseflow.cases.services import CaseError
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
 from caseflow.escalation import services
 from caseflow.escalation.forms import SendBackForm
 from caseflow.escalation.models import SweepRun
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.scope import CASE_ROLES, in_scope, load_or_404
 
@@ -124,7 +125,7 @@ def send_back(case_id: int):
         return redirect(url_for("cases.show", case_id=case_id), code=303)
     try:
         services.send_back(case, current_user, reason=form.reason.data, expected_version=form.expected_version)
-    except StaleCase:
+    except Stale:
         return _stale(case_id, form.reason.data)
     except CaseError as exc:
         db.session.rollback()

@@ -20,8 +20,8 @@ from caseflow.areas.services import district_of
 from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
-from caseflow.cases.services import StaleCase
 from caseflow.db import today, utcnow
+from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
 from caseflow.letters import render, storage
@@ -30,12 +30,10 @@ from caseflow.scope import in_scope
 from caseflow.sequences import next_value
 
 
-class LetterError(ValueError):
+class LetterError(Refused):
     """The request cannot be carried out; the message says why, for the user."""
 
 
-class StaleLetter(Exception):
-    """Someone changed the letter after this user loaded it; nothing was written."""
 
 
 def register_reference(district: Area, year: int) -> str:
@@ -109,7 +107,7 @@ def pending_letter(case: Case, office: Office) -> Letter | None:
 def draft_now(case: Case, actor: User, *, expected_version: int | None) -> Letter:
     """An in-charge's letter to the office now responsible, at the case's current level."""
     if expected_version is None or case.version != expected_version:
-        raise StaleCase()
+        raise Stale()
     if actor.role not in (Role.INCHARGE, Role.SUPERVISOR):
         raise LetterError(_l("Only an in-charge or a supervisor can draft a letter."))
     office = drafting_office(case)
@@ -127,7 +125,7 @@ def draft_now(case: Case, actor: User, *, expected_version: int | None) -> Lette
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise StaleCase() from exc
+        raise Stale() from exc
     return letter
 
 
@@ -181,7 +179,7 @@ def download_name(letter: Letter) -> str:
 def _locked_at_version(letter: Letter, expected_version: int | None) -> Letter:
     letter = lock(letter.id)
     if letter is None or expected_version is None or letter.version != expected_version:
-        raise StaleLetter()
+        raise Stale()
     return letter
 
 
@@ -189,7 +187,7 @@ def _flush() -> None:
     try:
         db.session.flush()
     except StaleDataError as exc:
-        raise StaleLetter() from exc
+        raise Stale() from exc
 
 
 def record_dispatch(letter: Letter, actor: User, *, expected_version: int | None, mode: DispatchMode,

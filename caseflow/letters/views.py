@@ -19,7 +19,7 @@ from flask_login import current_user, login_required
 from caseflow.areas.models import Area, AreaKind
 from caseflow.audit.web import writer_transaction
 from caseflow.cases.models import Case
-from caseflow.cases.services import StaleCase
+from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters import services, storage
 from caseflow.letters.forms import (
@@ -93,7 +93,7 @@ def draft(case_id: int):
         return _stale_case(case.id)
     try:
         letter = services.draft_now(case, current_user, expected_version=form.expected_version)
-    except StaleCase:
+    except Stale:
         return _stale_case(case.id)
     except services.LetterError as exc:
         db.session.rollback()
@@ -156,7 +156,7 @@ def dispatch(letter_id: int):
     try:
         services.record_dispatch(letter, current_user, expected_version=form.expected_version,
                                  mode=DispatchMode(form.mode.data), on=form.dispatched_on.data, note=form.note.data)
-    except services.StaleLetter:
+    except Stale:
         return _stale_letter(letter)
     except storage.LetterFileError as exc:
         return _broken_file(exc)
@@ -179,7 +179,7 @@ def acknowledge(letter_id: int):
     try:
         services.record_acknowledgement(letter, current_user, expected_version=form.expected_version,
                                         inward_number=form.inward_number.data, on=form.ack_date.data)
-    except services.StaleLetter:
+    except Stale:
         return _stale_letter(letter)
     except services.LetterError as exc:
         db.session.rollback()

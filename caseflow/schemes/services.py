@@ -2,11 +2,12 @@
 from flask_babel import lazy_gettext as _l
 
 from caseflow.audit.services import changed_fields, record
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.schemes.models import LadderLevel, Scheme
 
 
-class LadderError(ValueError):
+class LadderError(Refused):
     pass
 
 
