@@ -38,6 +38,7 @@ def create_app(config=None) -> Flask:
     errors.init_app(app)
 
     _register_blueprints(app)
+    _connect_domains()
     _register_request_hooks(app)
 
     from caseflow.cli import caseflow_cli
@@ -90,6 +91,22 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, health_bp, audit_bp, bias_bp, escalation_bp,
                letters_bp):
         app.register_blueprint(bp)
+
+
+def _connect_domains() -> None:
+    """Fill the hooks lower domains offer with what higher domains know, so imports between
+    domains go one way: cases routing asks bias which offices are accused; letters hear of
+    every case step (to draft and supersede letters); a referral letter gets its content from
+    bias. Idempotent: every app of the process connects the same functions."""
+    from caseflow.bias.services import blocked_offices_by_case, referral_letter_extras
+    from caseflow.cases import routing, signals
+    from caseflow.letters import render
+    from caseflow.letters.models import LetterKind
+    from caseflow.letters.services import on_step_taken
+
+    routing.register_blocker(blocked_offices_by_case)
+    signals.step_taken.connect(on_step_taken)
+    render.register_context(LetterKind.REFERRAL, referral_letter_extras)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -22,6 +22,14 @@ def case_with_history(world, *, name="सुनीता देवी", relative
     return case
 
 
+def escalation_letter(case):
+    """The letter the escalation of `case_with_history` drafted to the Janpad CEO (level 2)."""
+    from caseflow.letters.services import letters_for_case
+
+    [letter] = letters_for_case(case)
+    return letter
+
+
 def letter_to(world, case, office, level: int, *, days: int = 15):
     """A letter drafted by the in-charge (the world's offices are detached: load this one)."""
     from caseflow.areas.models import Office

@@ -12,13 +12,14 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
+from caseflow.cases import routing
 from caseflow.cases.models import Attention, Case, CaseStatus, Channel, EventKind
 from caseflow.cases.queries import sla_standing, working_days_after
-from caseflow.cases.services import CaseError, log_follow_up, transition
+from caseflow.cases.services import log_follow_up, transition
 from caseflow.cases.workflow import TransitionRefused
 from caseflow.db import fixed_today
-from caseflow.escalation import services
 from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
@@ -47,6 +48,10 @@ S = CaseStatus
 LATE = "2027-01-04"  # every case submitted on FRIDAY is overdue by then
 
 
+def send_back(case, actor, reason):
+    return transition(case, actor, "send_back", {"reason": reason}, expected_version=case.version)
+
+
 def ok(result, code=0):
     assert result.exit_code == code, result.output + repr(result.exception)
     return result.output
@@ -57,9 +62,9 @@ def ok(result, code=0):
 
 def test_route_skips_an_accused_office(w):
     case = submitted(w)
-    assert services.route_up(case) == services.Route(level=2, office_id=w.janpad.id, time_limit_days=15)
+    assert routing.route_up(case) == routing.Route(level=2, office_id=w.janpad.id, time_limit_days=15)
     bias_report(w, case, w.janpad)
-    route = services.route_up(case)
+    route = routing.route_up(case)
     assert (route.level, route.office_id, route.skipped) == (3, w.collector.id, (2,))
 
 
@@ -123,9 +128,9 @@ def test_manual_escalation_before_the_due_date_needs_a_reason_and_drafts_the_let
     case = submitted(w)
     with fixed_today(date(2026, 12, 10)):
         with pytest.raises(TransitionRefused):
-            services.escalate(case, w.incharge, {}, expected_version=case.version)
+            transition(case, w.incharge, "escalate", {}, expected_version=case.version)
         assert letters(case.id) == [] and row(case.id)[1] == 1
-        services.escalate(case, w.incharge, {"reason": "Secretary on long leave"}, expected_version=case.version)
+        transition(case, w.incharge, "escalate", {"reason": "Secretary on long leave"}, expected_version=case.version)
     assert row(case.id)[:4] == (S.ESCALATED, 2, w.janpad.id, date(2026, 12, 31))
     [letter] = letters(case.id)
     assert (letter.addressee_office_id, letter.level, letter.due_within_days, letter.created_by_id) == (
@@ -138,7 +143,7 @@ def test_manual_escalation_applies_the_bias_skip(w):
     scheme = sarpanch_scheme(w)
     case = submitted(w, scheme=scheme)
     bias_report(w, case, w.sarpanch)
-    services.escalate(case, w.incharge, {"reason": "Sarpanch refuses"}, expected_version=case.version)
+    transition(case, w.incharge, "escalate", {"reason": "Sarpanch refuses"}, expected_version=case.version)
     assert row(case.id)[1:3] == (3, w.collector.id)
     assert [x.addressee_office_id for x in letters(case.id)] == [w.collector.id]
 
@@ -157,25 +162,25 @@ def test_manual_escalation_refused_where_the_sweep_would_flag(w, setup):
     if setup == "all accused":
         case = submitted(w, scheme=sarpanch_scheme(w, levels=("panchayat_secretary", "sarpanch")))
         bias_report(w, case, w.sarpanch)
-        expected = CaseError
+        expected = "accused in a bias report"
     elif setup == "office missing":
         case = submitted(w, scheme=scheme_with_missing_office(w)[0])
-        expected = CaseError
+        expected = "office is set up"
     else:
         case = at_level(w, 3)
-        expected = TransitionRefused
+        expected = "top level"
     db.session.commit()  # the setup stays; the refused attempt is rolled back as a request would be
-    before = row(case.id)
-    with pytest.raises(expected):
-        services.escalate(case, w.supervisor, {"reason": "Try"}, expected_version=case.version)
+    before, letters_before = row(case.id), [(x.id, x.status) for x in letters(case.id)]
+    with force_locale("en"), pytest.raises(TransitionRefused, match=expected):
+        transition(case, w.supervisor, "escalate", {"reason": "Try"}, expected_version=case.version)
     db.session.rollback()
-    assert row(case.id) == before and letters(case.id) == []
+    assert row(case.id) == before and [(x.id, x.status) for x in letters(case.id)] == letters_before
 
 
 def test_manual_escalation_with_a_stale_version_writes_nothing(w):
     case = submitted(w)
     with pytest.raises(Stale):
-        services.escalate(case, w.incharge, {"reason": "Late"}, expected_version=case.version - 1)
+        transition(case, w.incharge, "escalate", {"reason": "Late"}, expected_version=case.version - 1)
     assert row(case.id)[1] == 1 and letters(case.id) == []
 
 
@@ -188,7 +193,7 @@ def test_manual_escalation_of_a_flagged_case_clears_the_flag(app, w):
     save_office(area_id=w.district.id, kind_id=tehsildar.id, holder_name="T. Singh")
     case = db.session.get(Case, case.id, populate_existing=True)
     with fixed_today(date(2027, 1, 5)):
-        services.escalate(case, w.incharge, {}, expected_version=case.version)  # overdue: no reason needed
+        transition(case, w.incharge, "escalate", {}, expected_version=case.version)  # overdue: no reason needed
     assert row(case.id)[1] == 2 and row(case.id)[4:6] == (None, None)
 
 
@@ -212,13 +217,13 @@ def test_the_case_page_escalate_button_drafts_the_letter(app, world, client, aut
 def test_a_supervisor_sends_a_case_back_one_level(app, w):
     case = at_level(w, 2)
     with fixed_today(date(2026, 12, 14)):
-        event = services.send_back(case, w.supervisor, reason="The secretary must decide first",
-                                   expected_version=case.version)
-    assert row(case.id)[:4] == (S.ESCALATED, 1, w.secretary.id, date(2027, 1, 4))  # 15 working days from 14 Dec
-    assert (event.kind, event.actor_id, event.level, event.office_id, event.note, event.details) == (
-        EventKind.SENT_BACK, w.supervisor.id, 1, w.secretary.id, "The secretary must decide first",
-        {"from_level": 2, "to_level": 1})
-    assert "case.sent_back" in audit_actions("cases", case.id)
+        event = send_back(case, w.supervisor, "The secretary must decide first")
+    # Back at level 1 the case is "submitted" again; 15 working days from 14 Dec.
+    assert row(case.id)[:4] == (S.SUBMITTED, 1, w.secretary.id, date(2027, 1, 4))
+    assert (event.kind, event.trigger, event.actor_id, event.level, event.office_id, event.note) == (
+        EventKind.TRANSITION, "send_back", w.supervisor.id, 1, w.secretary.id, "The secretary must decide first")
+    assert (event.details["from_level"], event.details["to_level"]) == (2, 1)
+    assert "case.transition" in audit_actions("cases", case.id)
     # Back in the flow: when level 1's time runs out again, the sweep escalates it again.
     ok(sweep(app, "--now", "2027-01-05"))
     assert row(case.id)[1:3] == (2, w.janpad.id)
@@ -229,7 +234,7 @@ def test_sending_back_clears_a_stalled_flag(app, w):
     ok(sweep(app, "--now", "2027-01-16"))
     case = db.session.get(Case, case.id, populate_existing=True)
     assert case.attention is Attention.STALLED_AT_TOP
-    services.send_back(case, w.supervisor, reason="Janpad CEO to decide", expected_version=case.version)
+    send_back(case, w.supervisor, "Janpad CEO to decide")
     assert row(case.id)[1] == 2 and row(case.id)[4:6] == (None, None)
 
 
@@ -252,8 +257,9 @@ def _refusal_case(w, kind):
 
 
 @pytest.mark.parametrize("kind, error", [
-    ("level 1", CaseError), ("sanctioned", CaseError), ("accused below", CaseError), ("in-charge", CaseError),
-    ("stale", Stale), ("no reason", CaseError), ("other supervisor", CaseError),
+    ("level 1", TransitionRefused), ("sanctioned", TransitionRefused), ("accused below", TransitionRefused),
+    ("in-charge", TransitionRefused), ("stale", Stale), ("no reason", TransitionRefused),
+    ("other supervisor", TransitionRefused),
 ])
 def test_send_back_refusals_write_nothing(w, kind, error):
     from caseflow.auth import services as auth_services
@@ -267,11 +273,11 @@ def test_send_back_refusals_write_nothing(w, kind, error):
     db.session.commit()  # the setup stays; the refused attempt is rolled back as a request would be
     before = row(case.id)
     with pytest.raises(error):
-        services.send_back(case, how.get("actor", w.supervisor), reason=how.get("reason", "Decide it"),
-                           expected_version=how.get("version", case.version))
+        transition(case, how.get("actor", w.supervisor), "send_back", {"reason": how.get("reason", "Decide it")},
+                   expected_version=how.get("version", case.version))
     db.session.rollback()
     assert row(case.id) == before
-    assert events(case.id, EventKind.SENT_BACK) == []
+    assert [e for e in events(case.id, EventKind.TRANSITION) if e.trigger == "send_back"] == []
 
 
 def test_send_back_from_the_case_page(app, world, client, auth):
@@ -281,23 +287,24 @@ def test_send_back_from_the_case_page(app, world, client, auth):
         db.session.commit()
     auth.login(world.incharge)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert 'data-action="send-back"' not in page
-    assert client.post(f"/escalation/cases/{case_id}/send-back",
-                       data={"sb-version": version, "sb-reason": "Decide it"}).status_code == 403
+    assert 'data-action="send_back"' not in page
+    refused = client.post(f"/cases/{case_id}/do/send_back",
+                          data={"send_back-version": version, "send_back-reason": "Decide it"})
+    assert refused.status_code == 422 and "Only a supervisor" in text_of(refused)
     auth.logout()
     auth.login(world.supervisor)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert 'data-action="send-back"' in page
-    stale = client.post(f"/escalation/cases/{case_id}/send-back",
-                        data={"sb-version": version - 1, "sb-reason": "Typed with care"})
+    assert 'data-action="send_back"' in page
+    stale = client.post(f"/cases/{case_id}/do/send_back",
+                        data={"send_back-version": version - 1, "send_back-reason": "Typed with care"})
     assert stale.status_code == 409 and "Typed with care" in text_of(stale)
-    response = client.post(f"/escalation/cases/{case_id}/send-back",
-                           data={"sb-version": version, "sb-reason": "The secretary must decide"})
+    response = client.post(f"/cases/{case_id}/do/send_back",
+                           data={"send_back-version": version, "send_back-reason": "The secretary must decide"})
     assert response.status_code == 303
     with app.app_context():
         assert row(case_id)[1:3] == (1, world.secretary.id)
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert 'data-action="send-back"' not in page  # at level 1 now
+    assert 'data-action="send_back"' not in page  # at level 1 now
 
 
 # --- the SLA clock ------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from tests.letters_support import (
     FULL_AADHAAR,
     case_with_history,
+    escalation_letter,
     letter_to,
     pdf_fonts,
     pdf_pages,
@@ -43,7 +44,7 @@ def history(app, world):
     """A case at level 2 with letters to the Janpad CEO (Hindi) and the Collector (English)."""
     with app.app_context():
         case = case_with_history(world)
-        hindi = letter_to(world, case, world.janpad, 2)
+        hindi = escalation_letter(case)
         english = letter_to(world, case, world.collector, 3, days=30)
         db.session.commit()
         return {"case": case.id, "hi": hindi.id, "en": english.id}
@@ -105,7 +106,7 @@ def test_english_letter_for_an_english_office(app, world, history):
     assert "To," in html and "Collector, Sehore" in html and "R. Sharma" in html
     assert "Pradhan Mantri Awas Yojana (Gramin)" in html and "Rampur Khurd, Rampur, Ashta, Sehore" in html
     assert english_date in html
-    assert "within 30 days" in html
+    assert "within 30 working days" in html
     # The earlier letter (to the Janpad CEO) is part of the chronology; the copy goes to nobody
     # above the Collector, so only the supervisor and the office file.
     earlier = _letter_reference(app, history["hi"])
@@ -158,7 +159,7 @@ def test_pdf_has_pages_shipped_fonts_and_the_english_text(app, history):
     text = " ".join(pdftotext(pdf).split())
     assert reference in text
     assert "Collector, Sehore" in text and "Pradhan Mantri Awas Yojana (Gramin)" in text
-    assert "You are therefore requested to take action on this application within 30 days" in text
+    assert "You are therefore requested to take action on this application within 30 working days" in text
     for page in range(1, pages + 1):
         assert f"Page {page} of {pages}" in " ".join(pdftotext(pdf, page=page).split())
 

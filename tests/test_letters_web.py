@@ -11,10 +11,10 @@ from caseflow.audit.models import AuditEntry
 from caseflow.cases.models import Case
 from caseflow.db import today
 from caseflow.extensions import db
-from caseflow.letters import storage
-from caseflow.letters.models import Letter, LetterStatus
+from caseflow.letters import services, storage
+from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from tests.conftest import text_of
-from tests.letters_support import case_with_history, letter_to, pdf_pages, pdftotext
+from tests.letters_support import case_with_history, escalation_letter, letter_to, pdf_pages, pdftotext
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def letters(app, world):
     """A Sehore case with a letter to the Janpad CEO, and a Raisen letter outside the in-charge's scope."""
     with app.app_context():
         case = case_with_history(world)
-        shr = letter_to(world, case, world.janpad, 2)
+        shr = escalation_letter(case)
         rsn_person = world.person(name="Kamla Bai", settlement=world.other_village, actor=world.other_incharge)
         rsn_case = world.case(person=rsn_person, actor=world.other_incharge, status="submitted")
         from caseflow.areas.services import save_office
@@ -109,8 +109,12 @@ def test_case_page_lists_letters_with_print_and_dispatch(app, world, letters, cl
 def test_draft_a_letter_from_the_case_page(app, world, client, auth):
     with app.app_context():
         case = case_with_history(world)
+        # The escalation's own letter went out; the in-charge now writes a reminder to the same office.
+        sent = escalation_letter(case)
+        services.record_dispatch(sent, world.incharge, expected_version=sent.version, mode=DispatchMode.HAND,
+                                 on=today())
         db.session.commit()
-        case_id, version = case.id, case.version
+        case_id, version, sent_id = case.id, case.version, sent.id
     auth.login(world.incharge)
     page = client.get(f"/cases/{case_id}")
     assert f'action="/cases/{case_id}/letters/draft"' in page.get_data(as_text=True)
@@ -118,7 +122,7 @@ def test_draft_a_letter_from_the_case_page(app, world, client, auth):
     response = client.post(f"/cases/{case_id}/letters/draft", data={"letter-version": version})
     assert response.status_code == 303
     with app.app_context():
-        drafted = db.session.scalars(sa.select(Letter).where(Letter.case_id == case_id)).all()
+        drafted = db.session.scalars(sa.select(Letter).where(Letter.case_id == case_id, Letter.id != sent_id)).all()
         assert [(x.addressee_office_id, x.level, x.due_within_days, x.language) for x in drafted] == [
             (world.janpad.id, 2, 15, "hi")]
     # The same form again (a double click): the case moved on, nothing more is drafted.
@@ -130,7 +134,7 @@ def test_draft_a_letter_from_the_case_page(app, world, client, auth):
                            follow_redirects=True)
     assert "has not been sent yet" in text_of(response)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter).where(Letter.case_id == case_id)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Letter).where(Letter.case_id == case_id)) == 2
 
 
 def test_no_draft_button_without_a_responsible_office(app, world, client, auth):
@@ -257,7 +261,7 @@ def test_batch_prints_one_pdf_with_each_letters_own_page_numbers(app, world, cli
         refs = []
         for name in ("Asha", "Bimla", "Chanda"):
             case = case_with_history(world, name=name)
-            refs.append(letter_to(world, case, world.collector, 3, days=30).reference)
+            refs.append(escalation_letter(case).reference)
         db.session.commit()
     auth.login(world.incharge)
     register = client.get("/letters").get_data(as_text=True)
@@ -287,7 +291,8 @@ def test_batch_prints_one_pdf_with_each_letters_own_page_numbers(app, world, cli
         for n in range(1, count + 1):
             page_no += 1
             text = " ".join(pdftotext(pdf, page=page_no).split())
-            assert f"Page {n} of {count}" in text and ref in text
+            # The escalation letters go to the Janpad CEO, whose office reads Hindi.
+            assert f"पृष्ठ {n} / {count}" in text and ref in text
     with app.app_context():
         printed = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "letter.printed"))

@@ -151,10 +151,6 @@ ROUTES = {
     # Escalation: the flagged-case lists are scoped like the queue; sending back is for supervisors.
     "escalation.stalled": Route(CASEWORK),
     "escalation.configuration": Route(CASEWORK),
-    # The matrix's case is not escalated, so the allowed POST is refused with a message and writes
-    # nothing; sending back for real is tested in tests/test_escalation.py.
-    "escalation.send_back": Route(SUPERVISOR, get=None, post_code=303, writes=False, post=lambda o, obj, c: {
-        "sb-version": obj.version, "sb-reason": "The level below must decide"}),
 }
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 from caseflow.areas.services import save_office
 from caseflow.cases.models import Attention, Case, CaseStatus, Channel, EventKind
 from caseflow.cases.services import log_follow_up, transition
-from caseflow.cases.workflow import SYSTEM, TransitionRefused, fire
+from caseflow.cases.workflow import SYSTEM, TransitionRefused
 from caseflow.db import fixed_today
 from caseflow.escalation import services
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
+from caseflow.letters.models import LetterStatus
 from tests import test_escalation_support as support
 from tests.conftest import is_postgres, step_data
 from tests.test_escalation_support import (
@@ -71,7 +72,9 @@ def test_overdue_cases_move_up_exactly_one_level(app, w):
         assert len(swept) == 1
         assert (swept[0].level, swept[0].office_id, swept[0].details["overdue_since"]) == (level, office.id,
                                                                                             DUE.isoformat())
-        [letter] = letters(case.id)
+        *earlier, letter = letters(case.id)
+        # The letter of an earlier manual escalation asked the office the case has now left.
+        assert [x.status for x in earlier] == [LetterStatus.SUPERSEDED] * (level - 2)
         assert (letter.addressee_office_id, letter.level, letter.created_by_id) == (office.id, level, None)
         assert letter.addressee_holder == office.holder_name
         assert letter.reference.startswith("SHR/LTR/2026/")
@@ -137,7 +140,9 @@ def test_at_the_top_the_case_is_flagged_once_across_runs(app, w):
     assert row(case.id)[4:6] == (Attention.STALLED_AT_TOP, date(2027, 1, 16))  # since the first time
     assert audit_actions("cases", case.id).count("case.attention") == 1
     assert [r.stalled_at_top for r in runs()] == [1, 1, 1]  # still reported by every run
-    assert letters(case.id) == [] and len(escalations(case.id)) == 2  # the two manual ones only
+    # The two manual escalations only, each with its letter; the first was superseded by the second.
+    assert len(escalations(case.id)) == 2
+    assert [x.status for x in letters(case.id)] == [LetterStatus.SUPERSEDED, LetterStatus.DRAFTED]
 
 
 def test_an_unresolvable_office_is_a_configuration_problem_until_fixed(app, w):
@@ -229,12 +234,11 @@ def test_the_system_actor_may_only_escalate_an_overdue_case(app, w):
     case = submitted(w)
     with fixed_today(date(2026, 12, 24)):
         with pytest.raises(TransitionRefused):
-            fire(case, "escalate", actor=SYSTEM, data={}, plan={"level": 2, "office_id": w.janpad.id,
-                                                                  "due_date": date(2027, 1, 1)})
+            transition(case, SYSTEM, "escalate", {}, expected_version=case.version)
     with fixed_today(SATURDAY_AFTER):
         for trigger in ("sanction", "reject", "close"):
             with pytest.raises(TransitionRefused):
-                fire(case, trigger, actor=SYSTEM, data=step_data(trigger), plan={})
+                transition(case, SYSTEM, trigger, step_data(trigger), expected_version=case.version)
     assert row(case.id)[:2] == (S.SUBMITTED, 1)
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from transitions import MachineError
 
 from caseflow.auth.models import Role, User
-from caseflow.cases import workflow
+from caseflow.cases import routing, workflow
 from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus, CloseReason
 from caseflow.cases.workflow import (
     CASE_MACHINE,
@@ -22,11 +22,9 @@ from caseflow.cases.workflow import (
     TRIGGERS,
     TransitionRefused,
     available_triggers,
-    fire,
     mermaid_diagram,
     refusal,
     reopen_target,
-    target,
 )
 from caseflow.db import today, utcnow
 from caseflow.schemes.models import LadderLevel, Scheme
@@ -39,12 +37,35 @@ COLUMNS = [attr.key for attr in sa.inspect(Case).column_attrs]
 NOW = object()  # stands for "a timestamp taken while the step ran"
 
 
+class LadderOffices(routing.Lookups):
+    """Routing without a database: every ladder level's office kind (100 + n) resolves to
+    office 200 + n, and no office is accused. Tests of the routing itself use the database."""
+
+    def office_id(self, area_path: str, kind_id: int) -> int | None:
+        return 100 + kind_id
+
+    def blocked(self, case: Case) -> set[int]:
+        return set()
+
+
 @pytest.fixture(autouse=True)
 def _request(app):
     # Lazy messages and REOPEN_WINDOW_DAYS need an application; nothing here touches the database.
     # English, so the assertions on message text hold once the Hindi catalogue exists.
-    with app.test_request_context(headers={"Accept-Language": "en"}):
+    with app.test_request_context(headers={"Accept-Language": "en"}), routing.using(LadderOffices()):
         yield
+
+
+def fire(case: Case, trigger: str, *, actor, data: dict, plan: dict | None = None):
+    return CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan)
+
+
+def target(case: Case, trigger: str, actor) -> S | None:
+    """The status the step would lead to, judged by its guards alone (before any data)."""
+    for step in CASE_MACHINE.steps_from(case.status, trigger):
+        if all(g.test(case, actor) for g in step.guards) and step.when(case, {}):
+            return step.dest
+    return None
 
 
 # --- in-memory factories ------------------------------------------------------------------
@@ -109,6 +130,7 @@ def complete(trigger: str) -> dict:
                     "beneficiary_confirmed": True},
         "close": {"close_reason": CloseReason.DUPLICATE},
         "reopen": {"reason": "Closed by mistake"},
+        "send_back": {"reason": "The block office should decide first"},
     }[trigger]
 
 
@@ -118,6 +140,8 @@ def plan_for(case: Case, trigger: str) -> dict:
         level = 1
     elif trigger in ("escalate", "appeal"):
         level = case.level + 1
+    elif trigger == "send_back":
+        level = case.level - 1
     elif trigger == "reopen" and case.level:
         level = case.level
     else:
@@ -191,15 +215,18 @@ SHAPES = {
 
 
 def test_machine_is_built_once_without_models_or_back_doors():
-    assert CASE_MACHINE.models == []
-    assert CASE_MACHINE.auto_transitions is False
-    assert set(CASE_MACHINE.events) == set(TRIGGERS)
-    assert not [name for name in CASE_MACHINE.events if name.startswith("to_")]
+    machine = CASE_MACHINE.machine
+    assert machine.models == []
+    assert machine.auto_transitions is False
+    # One machine event per step (the engine fires exactly the step it chose), named after its trigger.
+    assert {name.split("#")[0] for name in machine.events} == set(TRIGGERS)
+    assert len(machine.events) == len(STEPS)
+    assert not [name for name in machine.events if name.startswith("to_")]
     case, actor = make_case(S.IDENTIFIED), make_user(Role.INCHARGE)
     fire(case, "verify", actor=actor, data={})
     assert case.status is S.DOCUMENTED
     # Firing did not attach the case to the machine, nor give it trigger methods.
-    assert CASE_MACHINE.models == []
+    assert machine.models == []
     for name in ("to_closed", "to_resolved", "to_identified", "verify", "close", "reopen", "trigger"):
         assert not hasattr(case, name)
         assert not hasattr(Case, name)
@@ -207,12 +234,12 @@ def test_machine_is_built_once_without_models_or_back_doors():
 
 def test_machine_transitions_are_exactly_the_steps():
     from_machine = set()
-    for name, event in CASE_MACHINE.events.items():
+    for name, event in CASE_MACHINE.machine.events.items():
         for source, transitions in event.transitions.items():
             for t in transitions:
-                from_machine.add((S[source], S[t.dest], name))
+                from_machine.add((S[source], S[t.dest], name.split("#")[0]))
     assert from_machine == edges_of_steps()
-    assert {S[name] for name in CASE_MACHINE.states} == set(S)
+    assert {S[name] for name in CASE_MACHINE.machine.states} == set(S)
 
 
 def test_lifecycle_is_the_one_in_the_design():
@@ -228,6 +255,9 @@ def test_lifecycle_is_the_one_in_the_design():
         (S.ESCALATED, S.REJECTED, "reject"),
         (S.REJECTED, S.ESCALATED, "appeal"),
         (S.SANCTIONED, S.RESOLVED, "deliver"),
+        # A supervisor sends an escalated case one level down: to level 1 it is "submitted" again.
+        (S.ESCALATED, S.SUBMITTED, "send_back"),
+        (S.ESCALATED, S.ESCALATED, "send_back"),
     }
     expected |= {(source, S.CLOSED, "close") for source in OPEN_STATUSES}
     # A resolved case always had an application, so it reopens to an office's desk; a case
@@ -259,7 +289,7 @@ def test_every_status_has_a_label():
 # --- wrong source status --------------------------------------------------------------------
 
 WRONG_SOURCE = [(shape, trigger) for shape, make in SHAPES.items() for trigger in TRIGGERS
-                if not workflow.steps_from(make().status, trigger)]
+                if not CASE_MACHINE.steps_from(make().status, trigger)]
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
@@ -285,31 +315,40 @@ def test_machine_itself_refuses_a_wrong_status(shape, trigger):
     case = SHAPES[shape]()
     actor = make_user(Role.SUPERVISOR)
     before = snapshot(case)
-    with pytest.raises(MachineError):
-        CASE_MACHINE.events[trigger].trigger(case, actor=actor, data=complete(trigger), plan=plan_for(case, trigger))
+    for name in [n for n in CASE_MACHINE.machine.events if n.split("#")[0] == trigger]:
+        with pytest.raises(MachineError):
+            CASE_MACHINE.machine.events[name].trigger(case, actor=actor, data=complete(trigger),
+                                                      plan=plan_for(case, trigger))
     assert snapshot(case) == before
 
 
-def test_fire_refuses_when_the_machine_refuses_even_if_the_precheck_passed(monkeypatch):
-    # Simulate a pre-check that let the step through: the machine's own conditions still hold.
-    monkeypatch.setattr(workflow, "refusal", lambda case, actor, trigger, data: [])
-    wrong_status = make_case(S.IDENTIFIED)
-    assert "not possible now" in refused(wrong_status, "deliver", make_user(Role.INCHARGE), complete("deliver"))
-    assert wrong_status.status is S.IDENTIFIED
-    admin_case = make_case(S.IDENTIFIED)
-    refused(admin_case, "verify", make_user(Role.ADMIN), {})
-    incomplete = make_case(S.DOCUMENTED)
-    refused(incomplete, "submit", make_user(Role.INCHARGE), {})
-    assert incomplete.status is S.DOCUMENTED and incomplete.application_ref is None
-
-
-def test_machine_conditions_run_before_any_effect():
-    case = make_case(S.DOCUMENTED)
+def test_fire_refuses_when_the_machine_refuses_a_step_decided_earlier():
+    # A step decided for one status and fired after the status changed: the machine says no.
+    case = make_case(S.IDENTIFIED)
+    deliver = CASE_MACHINE.steps_from(S.SANCTIONED, "deliver")[0]
     before = snapshot(case)
-    moved = CASE_MACHINE.events["submit"].trigger(case, actor=make_user(Role.INCHARGE), data={},
-                                                  plan=plan_for(case, "submit"))
-    assert moved is False
+    with pytest.raises(TransitionRefused) as caught:
+        CASE_MACHINE.fire(case, "deliver", actor=make_user(Role.INCHARGE), data=complete("deliver"), step=deliver)
+    assert "not possible while the case is" in str(caught.value)
     assert snapshot(case) == before
+
+
+def test_each_guard_runs_once_per_attempt(monkeypatch):
+    calls = []
+    real = routing._walk_up
+
+    def counting(case, lookups):
+        calls.append(case.level)
+        return real(case, lookups)
+
+    # The walk up the ladder (database queries in real use) is the costly part of the guard.
+    monkeypatch.setattr(routing, "_walk_up", counting)
+    case = make_case(S.ESCALATED, due_in=-3)
+    fire(case, "escalate", actor=make_user(Role.INCHARGE), data={}, plan=plan_for(case, "escalate"))
+    assert case.level == 3 and calls == [2]
+    calls.clear()
+    refused(make_case(S.ESCALATED, level=TOP, due_in=-3), "escalate", make_user(Role.INCHARGE), {})
+    assert calls == [TOP]
 
 
 def test_unknown_trigger_is_refused():
@@ -365,9 +404,16 @@ ALLOWED = [
 ]
 
 
+# Steps only a supervisor may take.
+SUPERVISOR_ONLY = [
+    ("escalated", "send_back", {"status": S.SUBMITTED, **_plan_effects(1)}),
+    ("escalated-at-top", "send_back", _plan_effects(TOP - 1)),
+]
+
+
 def test_allowed_table_covers_every_edge():
     covered = set()
-    for shape, trigger, effects in ALLOWED:
+    for shape, trigger, effects in ALLOWED + SUPERVISOR_ONLY:
         case = SHAPES[shape]()
         covered.add((case.status, effects.get("status", case.status), trigger))
     assert covered == edges_of_steps()
@@ -384,6 +430,25 @@ def test_allowed_step_writes_exactly_its_effects(shape, trigger, effects, role):
     assert target(case, trigger, actor) is expected_status
     assert fired(case, trigger, actor) == effects
     assert case.status is expected_status
+
+
+@pytest.mark.parametrize(("shape", "trigger", "effects"), SUPERVISOR_ONLY,
+                         ids=[f"{s}-{t}" for s, t, _ in SUPERVISOR_ONLY])
+def test_supervisor_only_step_writes_exactly_its_effects(shape, trigger, effects):
+    incharge, supervisor = make_user(Role.INCHARGE), make_user(Role.SUPERVISOR)
+    case = SHAPES[shape]()
+    assert trigger not in available_triggers(case, incharge)
+    assert "Only a supervisor" in refused(case, trigger, incharge, complete(trigger))
+    assert trigger in available_triggers(case, supervisor)
+    assert fired(case, trigger, supervisor) == effects
+
+
+def test_send_back_needs_a_level_below_and_a_reason():
+    supervisor = make_user(Role.SUPERVISOR)
+    at_one = make_case(S.ESCALATED, level=1)
+    assert "send_back" not in available_triggers(at_one, supervisor)
+    assert "first level" in refused(at_one, "send_back", supervisor, complete("send_back"))
+    assert "reason" in refused(make_case(S.ESCALATED), "send_back", supervisor, {"reason": "  "})
 
 
 def test_submit_keeps_a_grievance_number_when_given():
@@ -441,7 +506,7 @@ def test_reopen_window(shape, app, monkeypatch):
     fired(inside, "reopen", actor)
     outside = SHAPES[shape]()
     outside.ended_at = utcnow() - timedelta(days=window + 1)
-    assert "reopening period" in refused(outside, "reopen", actor, complete("reopen"))
+    assert "reopened only within 90 days" in refused(outside, "reopen", actor, complete("reopen"))
     assert "reopen" not in available_triggers(outside, actor)
     assert target(outside, "reopen", actor) is None
     # The window is configuration, not code.
@@ -484,8 +549,8 @@ def test_reopen_goes_back_where_the_paperwork_had_reached(label, fields, ended, 
     actor = make_user(Role.INCHARGE)
     assert reopen_target(case) is dest
     # Exactly one reopen step lets this case through, so the machine's choice is not an accident of order.
-    passing = [step for step in workflow.steps_from(ended, "reopen")
-               if all(g.test(case, actor) for g in step.guards)]
+    passing = [step for step in CASE_MACHINE.steps_from(ended, "reopen")
+               if all(g.test(case, actor) for g in step.guards) and step.when(case, {})]
     assert [step.dest for step in passing] == [dest]
     assert target(case, "reopen", actor) is dest
     changed = fired(case, "reopen", actor)

@@ -35,6 +35,8 @@ from caseflow.db import today
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
+from caseflow.letters.models import Letter, LetterKind
+from caseflow.letters.services import draft_letter
 from caseflow.scope import path_in_scope
 
 # Roles whose office is found by the office kind of the same code, walking up from the case.
@@ -67,20 +69,30 @@ class Complainant:
 # --- read helpers ----------------------------------------------------------------------
 
 
-def blocked_office_ids(case: Case) -> set[int]:
-    """Offices the case must not be routed to: those accused in a report that still blocks.
+def blocked_offices_by_case(case_ids: list[int]) -> dict[int, set[int]]:
+    """Offices each case must not be routed to: those accused in a report that still blocks.
 
     A report blocks while it is under review, and after a finding that it was substantiated
-    or referred to a higher authority (see BiasReport.blocks_routing).
+    or referred to a higher authority (see BiasReport.blocks_routing). One query for any
+    number of cases; registered with caseflow.cases.routing, which every move asks.
     """
-    rows = db.session.scalars(
-        sa.select(BiasReport.accused_office_id).where(
-            BiasReport.case_id == case.id,
+    found: dict[int, set[int]] = {}
+    if not case_ids:
+        return found
+    rows = db.session.execute(
+        sa.select(BiasReport.case_id, BiasReport.accused_office_id).where(
+            BiasReport.case_id.in_(case_ids),
             BiasReport.accused_office_id.is_not(None),
             sa.or_(BiasReport.status.in_(OPEN_REVIEW), BiasReport.finding.in_((Finding.SUBSTANTIATED, Finding.REFERRED))),
         )
     )
-    return set(rows)
+    for case_id, office_id in rows:
+        found.setdefault(case_id, set()).add(office_id)
+    return found
+
+
+def blocked_office_ids(case: Case) -> set[int]:
+    return blocked_offices_by_case([case.id]).get(case.id, set())
 
 
 def has_open_report(case: Case) -> bool:
@@ -269,8 +281,8 @@ def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expecte
     data = {k: scrub_aadhaar(v) if isinstance(v, str) else v for k, v in data.items()}
     if not path_in_scope(actor, report.area_path):
         raise workflow.TransitionRefused([_l("The report is outside your areas.")])
-    problems = workflow.refusal(report, actor, trigger, data)
-    if problems:
+    step, problems = workflow.REVIEW_MACHINE.decide(report, actor, trigger, data)
+    if step is None:
         raise workflow.TransitionRefused(problems)
     referral_office = None
     if trigger == "record_finding" and data.get("finding") is Finding.REFERRED:
@@ -278,7 +290,7 @@ def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expecte
         if referral_office is None:
             raise workflow.TransitionRefused([_l("Choose a higher authority above the accused office.")])
     before = report.status
-    workflow.fire(report, trigger, actor=actor, data=data)
+    workflow.REVIEW_MACHINE.fire(report, trigger, actor=actor, data=data, step=step)
     event = BiasEvent(
         report_id=report.id,
         actor_id=actor.id,
@@ -294,9 +306,6 @@ def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expecte
     _flush()
     letter = None
     if referral_office is not None:
-        from caseflow.letters.models import LetterKind
-        from caseflow.letters.services import draft_letter
-
         letter = draft_letter(report.case, referral_office, actor=actor, kind=LetterKind.REFERRAL,
                               bias_report_id=report.id)
     audit_data = {"case_id": report.case_id, "trigger": trigger, "from": before, "to": report.status}
@@ -388,4 +397,21 @@ def referral_letter_context(report: BiasReport) -> dict:
              "relation_to_beneficiary": complainant.relation_to_beneficiary}
             if consent else None
         ),
+    }
+
+
+def referral_letter_extras(letter: Letter) -> dict:
+    """What a referral letter adds to the letter's context (registered with letters.render):
+    the finding as `referral_letter_context` allows, and the supervisor who made the finding
+    as the one who signs — the referral is their decision, not the in-charge's."""
+    report = db.session.get(BiasReport, letter.bias_report_id)
+    referral = referral_letter_context(report)
+    decided_by = db.session.get(User, report.finding_by_id) if report.finding_by_id else None
+    return {
+        "bias_report": report,
+        "referral": referral,
+        # A referral that must not identify the beneficiary shows no person, place or reference.
+        "anonymous": referral.get("beneficiary_name") is None,
+        "signatory": decided_by,
+        "signatory_title": "supervisor" if decided_by is not None else None,
     }

@@ -8,6 +8,7 @@ from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from caseflow.cases.models import Channel, CloseReason
+from caseflow.cases.workflow import may_override_confirmation
 from caseflow.db import today
 from caseflow.forms import DateField, Form, not_future, optional_text, text_field, textarea_field
 
@@ -72,6 +73,12 @@ class EscalateForm(VersionedForm):
                             description=_l("Required when the due date has not passed yet."))
 
 
+class SendBackForm(VersionedForm):
+    reason = textarea_field(_l("Reason"), DataRequired(), max_length=2000,
+                            description=_l("Why the level below should decide this case. The case gets a fresh "
+                                           "time limit there."))
+
+
 class SanctionForm(VersionedForm):
     sanction_ref = text_field(_l("Sanction order number"), DataRequired(), max_length=60)
     sanction_date = DateField(_l("Sanction date"), validators=[DataRequired(), not_future(today)])
@@ -103,10 +110,20 @@ STEP_FORMS = {
     "sanction": SanctionForm,
     "reject": ReasonForm,
     "appeal": ReasonForm,
+    "send_back": SendBackForm,
     "deliver": DeliverForm,
     "close": CloseForm,
     "reopen": ReasonForm,
 }
+
+
+def step_form(trigger: str, actor, **kwargs) -> VersionedForm:
+    """The form of one step, with only the fields this actor may fill in: the override of the
+    beneficiary's confirmation is a supervisor's, so an in-charge never sees it."""
+    form = STEP_FORMS[trigger](**kwargs)
+    if trigger == "deliver" and not may_override_confirmation(actor):
+        del form.override_reason
+    return form
 
 
 def step_data(trigger: str, form: VersionedForm) -> dict:

@@ -7,17 +7,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseflow.areas.services import district_of, resolve_office
+from caseflow.areas.services import district_of
 from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import workflow
+from caseflow.cases import routing, signals, workflow
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus, Channel, EventKind
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.holidays.services import add_working_days
 from caseflow.identity import scrub_aadhaar
+from caseflow.machine import TransitionRefused
 from caseflow.schemes.models import Scheme
 from caseflow.scope import path_in_scope
 from caseflow.sequences import next_value
@@ -80,48 +80,65 @@ def open_case(actor: User, beneficiary: Beneficiary, scheme: Scheme, *, note: st
     return case
 
 
-def plan_level(case: Case, level: int, start: date | None = None) -> dict:
-    """Who is responsible at `level` and by when: the office is None when none is configured."""
-    ladder_level = case.scheme.level(level)
-    if ladder_level is None:
-        raise CaseError(_l("The scheme has no level %(n)d.", n=level))
-    office = resolve_office(case.area_path, ladder_level.office_kind_id)
-    return {
-        "level": level,
-        "office_id": office.id if office else None,
-        "due_date": add_working_days(start or today(), ladder_level.time_limit_days),
-    }
-
-
-def _plan(case: Case, trigger: str, actor: User, data: dict) -> dict:
+def _route(case: Case, trigger: str, dest: CaseStatus) -> routing.Route | None:
+    """Where the step puts the case on its ladder (None: the step does not move it)."""
+    direction = workflow.MOVES.get(trigger)
+    if direction == "up":
+        return routing.route_up(case)
+    if direction == "down":
+        return routing.route_down(case)
     if trigger == "submit":
         # The clock starts when we record the submission: an application filed earlier
         # and never acted on is escalated by the first sweep if its level's time is up.
-        return plan_level(case, 1)
-    if trigger in ("escalate", "appeal"):
-        # The next level whose office is not accused in a bias report on this case.
-        from caseflow.escalation.services import next_level
-
-        return plan_level(case, next_level(case))
-    if trigger == "reopen" and workflow.target(case, trigger, actor) in WAITING_STATUSES:
-        return plan_level(case, case.level)
-    return {}
+        return routing.route_at(case, 1)
+    if trigger == "reopen" and dest in WAITING_STATUSES:
+        return routing.route_at(case, case.level)
+    return None
 
 
-def transition(case: Case, actor: User, trigger: str, data: dict, *, expected_version: int | None) -> CaseEvent:
-    """Fire `trigger`. Raises Stale or workflow.TransitionRefused and then changes nothing."""
+def _move_details(case: Case, trigger: str, actor, route: routing.Route, from_level: int) -> dict:
+    """What the timeline (and the letter) keeps of a move: where from, what was skipped, and
+    whether the level's time had run out or the step was taken early with a reason."""
+    details = {"from_level": from_level, "to_level": route.level}
+    if route.skipped:
+        details["skipped_levels"] = list(route.skipped)
+    if trigger == "escalate":
+        details["early"] = workflow.is_early(case)
+        if not details["early"]:
+            details["overdue_since"] = case.due_date.isoformat()
+        if actor is workflow.SYSTEM:
+            details["sweep"] = True
+    return details
+
+
+def transition(case: Case, actor, trigger: str, data: dict, *, expected_version: int | None,
+               lookups: routing.Lookups | None = None) -> CaseEvent:
+    """Take one step of the case machine: the only path for every step, moves included.
+
+    Escalation from the case page, an appeal and the sweep all come here: the machine's
+    guards decide (each once), routing says where the case goes (skipping accused offices),
+    the step sets level, office and due date, the event and the audit entry are written,
+    and `signals.step_taken` lets the letters domain draft and supersede letters. Raises
+    Stale or TransitionRefused and then changes nothing. `lookups`: the sweep's memo.
+    """
     _check_version(case, expected_version)
     if trigger not in workflow.TRIGGERS:
-        raise workflow.TransitionRefused([f"unknown action {trigger!r}"])
+        raise TransitionRefused([_l("This action is not possible now.")])
+    if actor is not workflow.SYSTEM and not path_in_scope(actor, case.area_path):
+        raise TransitionRefused([_l("The case is outside your areas.")])
     data = {k: scrub_aadhaar(v) if isinstance(v, str) else v for k, v in data.items()}
-    problems = workflow.refusal(case, actor, trigger, data)
-    if problems:
-        raise workflow.TransitionRefused(problems)
-    plan = _plan(case, trigger, actor, data)
-    before = case.status
-    workflow.fire(case, trigger, actor=actor, data=data, plan=plan)
+    with routing.using(lookups):
+        step, problems = workflow.CASE_MACHINE.decide(case, actor, trigger, data)
+        if step is None:
+            raise TransitionRefused(problems)
+        route = _route(case, trigger, step.dest)
+        plan = {} if route is None else {
+            "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route)}
+        before, from_level = case.status, case.level
+        moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
+        workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)
     details = {k: (v.value if hasattr(v, "value") else v.isoformat() if isinstance(v, date) else v)
-               for k, v in data.items() if k != "reason" and v not in (None, "", False)}
+               for k, v in data.items() if k not in ("reason", "override_reason") and v not in (None, "", False)}
     event = _event(
         case,
         actor,
@@ -132,7 +149,7 @@ def transition(case: Case, actor: User, trigger: str, data: dict, *, expected_ve
         level=case.level or None,
         office_id=case.office_id,
         note=data.get("reason") or data.get("override_reason") or None,
-        details=details,
+        details={**details, **moved},
     )
     _flush()
     # Field names only: the values may be free text (references, reasons).
@@ -140,6 +157,11 @@ def transition(case: Case, actor: User, trigger: str, data: dict, *, expected_ve
         "trigger": trigger, "from": before, "to": case.status, "level": case.level or None,
         "office_id": case.office_id, "event_id": event.id,
         "fields": sorted(k for k, v in data.items() if v not in (None, ""))})
+    if route is not None and route.skipped:
+        record("case.bias_skip", actor=actor, obj=case, data={
+            "from_level": from_level, "to_level": case.level, "skipped_levels": list(route.skipped)})
+    signals.step_taken.send(case, actor=actor, trigger=trigger, event=event, route=route)
+    _flush()
     return event
 
 

@@ -17,6 +17,7 @@ from caseflow.cases.forms import (
     FollowUpForm,
     OpenCaseForm,
     step_data,
+    step_form,
 )
 from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.db import today
@@ -156,7 +157,7 @@ def _step_forms(case: Case, posted: tuple[str, object] | None = None) -> dict:
         if posted and posted[0] == trigger:
             forms[trigger] = posted[1]
         else:
-            forms[trigger] = STEP_FORMS[trigger](formdata=None, prefix=trigger, version=case.version)
+            forms[trigger] = step_form(trigger, current_user, formdata=None, prefix=trigger, version=case.version)
     return forms
 
 
@@ -230,21 +231,15 @@ def step(case_id: int, trigger: str):
     if trigger not in STEP_FORMS:
         abort(404)
     case = load_or_404(Case, case_id, current_user)
-    form = STEP_FORMS[trigger](prefix=trigger)
+    form = step_form(trigger, current_user, prefix=trigger)
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
             return _stale(case_id)
         flash(_("The action was not taken: check the highlighted fields."), "error")
         return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
     try:
-        if trigger == "escalate":
-            # Escalating also drafts the letter to the new addressee: the escalation domain's verb.
-            from caseflow.escalation.services import escalate
-
-            escalate(case, current_user, step_data(trigger, form), expected_version=form.expected_version)
-        else:
-            services.transition(case, current_user, trigger, step_data(trigger, form),
-                                expected_version=form.expected_version)
+        services.transition(case, current_user, trigger, step_data(trigger, form),
+                            expected_version=form.expected_version)
     except Stale:
         return _stale(case_id, form.data.get("reason"))
     except (workflow.TransitionRefused, services.CaseError) as exc:

@@ -1,47 +1,27 @@
-"""The case lifecycle: one `transitions` machine, built once, state in `Case.status`.
+"""The case lifecycle: its table of states and steps, run by the shared engine
+(caseflow/machine.py) with the state in `Case.status`.
 
-Each step names who may fire it and when (`guards`), and the data it needs (`requires`).
-The machine enforces both; the case page asks the same guards which buttons to show, so
-the page and the machine cannot disagree. A service fires a step with
-`fire(case, trigger, actor=..., data=..., plan=...)`; `plan` carries what the service
-worked out from the database beforehand (next level, responsible office, due date).
+Each step names who may take it and when (`guards`), and the data it needs (`requires`).
+The case page asks the same guards which buttons to show, so the page and the machine cannot
+disagree. Moves on the ladder (escalate, appeal, send back) have a guard that asks the one
+routing walk (caseflow/cases/routing.py) whether the move can be made: *Escalate* is not
+offered when there is no office above, or when every level above is accused.
+`caseflow.cases.services.transition` is the only caller of `CASE_MACHINE.fire`; `plan`
+carries what it worked out beforehand (level, responsible office, due date).
 """
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from transitions import Machine, MachineError
 
 from caseflow.auth.models import Role, User
+from caseflow.cases import routing
 from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus, CloseReason
 from caseflow.db import today, utcnow
-from caseflow.exceptions import Refused
+from caseflow.machine import Guard, Step, StepMachine
+from caseflow.machine import TransitionRefused as TransitionRefused  # the refusal of a case step
 
 S = CaseStatus
-
-
-@dataclass(frozen=True)
-class Guard:
-    test: Callable[[Case, User], bool]
-    message: object  # a lazy string
-
-
-@dataclass(frozen=True)
-class Step:
-    trigger: str
-    sources: tuple[CaseStatus, ...]
-    dest: CaseStatus
-    label: object
-    guards: tuple[Guard, ...] = ()
-    # Returns the problems with the supplied data (empty when it is complete).
-    requires: Callable[[Case, User, dict], list] = field(default=lambda case, actor, data: [])
-    apply: Callable[[Case, dict, dict], None] = field(default=lambda case, data, plan: None)
-
-
-class TransitionRefused(Refused):
-    """The step is not allowed now; `messages` say why, for the user."""
 
 
 # --- guards: who and when -------------------------------------------------------------
@@ -68,12 +48,14 @@ CASEWORKER = Guard(
     _l("Only an in-charge or a supervisor can change a case."),
 )
 CASEWORKER_OR_SYSTEM = Guard(
-    lambda case, actor: actor is SYSTEM or CASEWORKER.test(case, actor), CASEWORKER.message
+    lambda case, actor: actor is SYSTEM or actor.role in (Role.INCHARGE, Role.SUPERVISOR), CASEWORKER.message
 )
-HAS_NEXT_LEVEL = Guard(
-    lambda case, actor: case.level < case.scheme.top_level,
-    _l("The case is already at the top level of the scheme's ladder."),
-)
+SUPERVISOR = Guard(lambda case, actor: actor.role is Role.SUPERVISOR,
+                   _l("Only a supervisor can send a case back down."))
+CAN_MOVE_UP = Guard(lambda case, actor: routing.route_up(case).possible,
+                    lambda case, actor: routing.why_not_up(case))
+CAN_MOVE_DOWN = Guard(lambda case, actor: case.level > 1 and routing.route_down(case).possible,
+                      lambda case, actor: routing.why_not_down(case))
 
 
 def _within_reopen_window(case: Case, actor: User) -> bool:
@@ -82,7 +64,11 @@ def _within_reopen_window(case: Case, actor: User) -> bool:
     return utcnow() - case.ended_at <= timedelta(days=current_app.config["REOPEN_WINDOW_DAYS"])
 
 
-IN_REOPEN_WINDOW = Guard(_within_reopen_window, _l("A case can be reopened only within the reopening period."))
+IN_REOPEN_WINDOW = Guard(
+    _within_reopen_window,
+    lambda case, actor: _l("A case can be reopened only within %(n)d days of being resolved or closed.",
+                           n=current_app.config["REOPEN_WINDOW_DAYS"]),
+)
 
 
 # --- requirements: what data a step needs ----------------------------------------------
@@ -116,9 +102,14 @@ def _requires_submit(case, actor, data):
     return problems
 
 
+def is_early(case: Case) -> bool:
+    """An escalation before the level's time limit has run out (it must say why)."""
+    return not case.is_overdue(today())
+
+
 def _requires_escalate(case, actor, data):
     # Before the deadline an escalation must say why (the sweep escalates overdue cases).
-    if case.is_overdue(today()):
+    if not is_early(case):
         return []
     if actor is SYSTEM:
         return [_l("The sweep escalates only overdue cases.")]
@@ -131,11 +122,16 @@ def _requires_sanction(case, actor, data):
     return problems
 
 
+def may_override_confirmation(actor) -> bool:
+    """Only a supervisor may record a delivery the beneficiary has not confirmed."""
+    return getattr(actor, "role", None) is Role.SUPERVISOR
+
+
 def _requires_deliver(case, actor, data):
     problems = _need_text(("proof_of_delivery", _l("Proof of delivery is required.")))(case, actor, data)
     _need_date(data, "delivered_on", _l("The delivery date is required."), problems)
     if not data.get("beneficiary_confirmed"):
-        if actor.role is not Role.SUPERVISOR:
+        if not may_override_confirmation(actor):
             problems.append(_l("The beneficiary must confirm receipt; only a supervisor can override this."))
         elif not _text(data, "override_reason"):
             problems.append(_l("Overriding the beneficiary's confirmation needs a written reason."))
@@ -151,36 +147,38 @@ def _requires_close(case, actor, data):
 # --- effects: what a step writes on the case --------------------------------------------
 
 
-def _apply_verify(case, data, plan):
+def _apply_verify(case, actor, data, plan):
     case.verified_at = utcnow()
 
 
-def _apply_submit(case, data, plan):
+def _apply_submit(case, actor, data, plan):
     case.application_ref = _text(data, "application_ref")
     case.application_date = data["application_date"]
     if _text(data, "grievance_ref"):
         case.grievance_ref = _text(data, "grievance_ref")
-    _apply_level(case, data, plan)
+    _apply_level(case, actor, data, plan)
 
 
-def _apply_level(case, data, plan):
+def _apply_level(case, actor, data, plan):
     case.level = plan["level"]
     case.office_id = plan["office_id"]
     case.due_date = plan["due_date"]
+    # The case sits at a new level: whatever flag the sweep put on it no longer holds.
+    case.attention = case.attention_since = None
 
 
-def _apply_sanction(case, data, plan):
+def _apply_sanction(case, actor, data, plan):
     case.sanction_ref = _text(data, "sanction_ref")
     case.sanction_date = data["sanction_date"]
     case.due_date = None  # no office is sitting on it any more: the clock stops
 
 
-def _apply_reject(case, data, plan):
+def _apply_reject(case, actor, data, plan):
     case.rejection_reason = _text(data, "reason")
     case.due_date = None
 
 
-def _apply_deliver(case, data, plan):
+def _apply_deliver(case, actor, data, plan):
     case.proof_of_delivery = _text(data, "proof_of_delivery")
     case.delivered_on = data["delivered_on"]
     case.beneficiary_confirmed = bool(data.get("beneficiary_confirmed"))
@@ -189,20 +187,20 @@ def _apply_deliver(case, data, plan):
     case.ended_at = utcnow()
 
 
-def _apply_close(case, data, plan):
+def _apply_close(case, actor, data, plan):
     case.close_reason = data["close_reason"]
     case.due_date = None
     case.ended_at = utcnow()
 
 
-def _apply_reopen(case, data, plan):
+def _apply_reopen(case, actor, data, plan):
     case.close_reason = None
     case.ended_at = None
 
 
-def _apply_reopen_waiting(case, data, plan):
-    _apply_reopen(case, data, plan)
-    _apply_level(case, data, plan)
+def _apply_reopen_waiting(case, actor, data, plan):
+    _apply_reopen(case, actor, data, plan)
+    _apply_level(case, actor, data, plan)
 
 
 def reopen_target(case: Case) -> CaseStatus:
@@ -225,21 +223,33 @@ def reopen_target(case: Case) -> CaseStatus:
 
 _reason = _need_text(("reason", _l("A reason is required.")))
 _ACTIVE = (S.SUBMITTED, S.ESCALATED)
+# Steps that move the case to another office on its ladder; their plan comes from routing.
+MOVES = {"escalate": "up", "appeal": "up", "send_back": "down"}
 
 STEPS: tuple[Step, ...] = (
     Step("verify", (S.IDENTIFIED,), S.DOCUMENTED, _l("Mark documents verified"), (CASEWORKER,), apply=_apply_verify),
-    Step("submit", (S.DOCUMENTED,), S.SUBMITTED, _l("Record submission"), (CASEWORKER,), _requires_submit, _apply_submit),
-    Step("escalate", _ACTIVE, S.ESCALATED, _l("Escalate to next level"), (CASEWORKER_OR_SYSTEM, HAS_NEXT_LEVEL), _requires_escalate, _apply_level),
-    Step("sanction", _ACTIVE, S.SANCTIONED, _l("Record sanction"), (CASEWORKER,), _requires_sanction, _apply_sanction),
-    Step("reject", _ACTIVE, S.REJECTED, _l("Record rejection"), (CASEWORKER,), _reason, _apply_reject),
-    Step("appeal", (S.REJECTED,), S.ESCALATED, _l("Appeal to next level"), (CASEWORKER, HAS_NEXT_LEVEL), _reason, _apply_level),
-    Step("deliver", (S.SANCTIONED,), S.RESOLVED, _l("Record delivery"), (CASEWORKER,), _requires_deliver, _apply_deliver),
-    Step("close", OPEN_STATUSES, S.CLOSED, _l("Close case"), (CASEWORKER,), _requires_close, _apply_close),
+    Step("submit", (S.DOCUMENTED,), S.SUBMITTED, _l("Record submission"), (CASEWORKER,), _requires_submit,
+         apply=_apply_submit),
+    Step("escalate", _ACTIVE, S.ESCALATED, _l("Escalate to next level"), (CASEWORKER_OR_SYSTEM, CAN_MOVE_UP),
+         _requires_escalate, apply=_apply_level),
+    Step("sanction", _ACTIVE, S.SANCTIONED, _l("Record sanction"), (CASEWORKER,), _requires_sanction,
+         apply=_apply_sanction),
+    Step("reject", _ACTIVE, S.REJECTED, _l("Record rejection"), (CASEWORKER,), _reason, apply=_apply_reject),
+    Step("appeal", (S.REJECTED,), S.ESCALATED, _l("Appeal to next level"), (CASEWORKER, CAN_MOVE_UP), _reason,
+         apply=_apply_level),
+    # Back to level 1 is back to "submitted"; any higher level stays "escalated".
+    Step("send_back", (S.ESCALATED,), S.SUBMITTED, _l("Send back one level"), (SUPERVISOR, CAN_MOVE_DOWN), _reason,
+         when=lambda case, data: case.level == 2, apply=_apply_level),
+    Step("send_back", (S.ESCALATED,), S.ESCALATED, _l("Send back one level"), (SUPERVISOR, CAN_MOVE_DOWN), _reason,
+         when=lambda case, data: case.level > 2, apply=_apply_level),
+    Step("deliver", (S.SANCTIONED,), S.RESOLVED, _l("Record delivery"), (CASEWORKER,), _requires_deliver,
+         apply=_apply_deliver),
+    Step("close", OPEN_STATUSES, S.CLOSED, _l("Close case"), (CASEWORKER,), _requires_close, apply=_apply_close),
 ) + tuple(
-    # One reopen step per destination; the machine takes the first whose guard passes.
-    Step("reopen", sources, dest, _l("Reopen case"),
-         (CASEWORKER, IN_REOPEN_WINDOW, Guard(lambda case, actor, d=dest: reopen_target(case) is d, "")),
-         _reason, _apply_reopen_waiting if dest in _ACTIVE else _apply_reopen)
+    # One reopen step per destination; `when` picks the one where the paperwork had reached.
+    Step("reopen", sources, dest, _l("Reopen case"), (CASEWORKER, IN_REOPEN_WINDOW), _reason,
+         when=lambda case, data, d=dest: reopen_target(case) is d,
+         apply=_apply_reopen_waiting if dest in _ACTIVE else _apply_reopen)
     for sources, dest in (
         ((S.CLOSED,), S.IDENTIFIED),
         ((S.CLOSED,), S.DOCUMENTED),
@@ -248,106 +258,6 @@ STEPS: tuple[Step, ...] = (
         ((S.RESOLVED, S.CLOSED), S.ESCALATED),
     )
 )
-
-TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(step.trigger for step in STEPS))
-LABELS = {step.trigger: step.label for step in STEPS}
-# How the timeline tells of a step once taken.
-DONE_LABELS = {
-    "verify": _l("Documents verified"),
-    "submit": _l("Submission recorded"),
-    "escalate": _l("Escalated"),
-    "sanction": _l("Sanction recorded"),
-    "reject": _l("Rejection recorded"),
-    "appeal": _l("Appealed"),
-    "deliver": _l("Delivery recorded"),
-    "close": _l("Case closed"),
-    "reopen": _l("Case reopened"),
-}
-
-
-def _conditions(step: Step):
-    def guards_pass(event):
-        return all(g.test(event.model, event.kwargs["actor"]) for g in step.guards)
-
-    def data_complete(event):
-        return not step.requires(event.model, event.kwargs["actor"], event.kwargs["data"])
-
-    return [guards_pass, data_complete]
-
-
-def _before(step: Step):
-    def apply(event):
-        step.apply(event.model, event.kwargs["data"], event.kwargs.get("plan") or {})
-
-    return apply
-
-
-CASE_MACHINE = Machine(
-    model=None,
-    states=CaseStatus,
-    initial=S.IDENTIFIED,
-    transitions=[
-        {
-            "trigger": step.trigger,
-            "source": list(step.sources),
-            "dest": step.dest,
-            "conditions": _conditions(step),
-            "before": _before(step),
-        }
-        for step in STEPS
-    ],
-    model_attribute="status",
-    auto_transitions=False,
-    send_event=True,
-)
-
-
-def steps_from(status: CaseStatus, trigger: str | None = None) -> list[Step]:
-    return [s for s in STEPS if status in s.sources and (trigger is None or s.trigger == trigger)]
-
-
-def available_triggers(case: Case, actor: User) -> list[str]:
-    """The steps this actor may take on this case now (before any data is asked for)."""
-    found = []
-    for step in steps_from(case.status):
-        if step.trigger not in found and all(g.test(case, actor) for g in step.guards):
-            found.append(step.trigger)
-    return found
-
-
-def refusal(case: Case, actor: User, trigger: str, data: dict) -> list:
-    """Why `trigger` cannot fire now with `data` (empty list: it can)."""
-    candidates = steps_from(case.status, trigger)
-    if not candidates:
-        return [_l("This action is not possible while the case is “%(status)s”.", status=status_label(case.status))]
-    messages: list = []
-    for step in candidates:
-        failed = [g.message for g in step.guards if not g.test(case, actor)]
-        if not failed:
-            return step.requires(case, actor, data)
-        messages.extend(m for m in failed if m and m not in messages)
-    return messages
-
-
-def target(case: Case, trigger: str, actor: User) -> CaseStatus | None:
-    for step in steps_from(case.status, trigger):
-        if all(g.test(case, actor) for g in step.guards):
-            return step.dest
-    return None
-
-
-def fire(case: Case, trigger: str, *, actor: User, data: dict, plan: dict | None = None) -> None:
-    """Run the step on the machine. Raises TransitionRefused, changing nothing, if it may not."""
-    problems = refusal(case, actor, trigger, data)
-    if problems:
-        raise TransitionRefused(problems)
-    try:
-        moved = CASE_MACHINE.events[trigger].trigger(case, actor=actor, data=data, plan=plan)
-    except MachineError:
-        moved = False
-    if not moved:
-        raise TransitionRefused(refusal(case, actor, trigger, data) or [_l("This action is not possible now.")])
-
 
 STATUS_LABELS = {
     S.IDENTIFIED: _l("Identified"),
@@ -365,14 +275,37 @@ def status_label(status: CaseStatus):
     return STATUS_LABELS[status]
 
 
+CASE_MACHINE = StepMachine(
+    STEPS, states=CaseStatus, initial=S.IDENTIFIED, status_label=status_label,
+    not_now_message=lambda status: _l("This action is not possible while the case is “%(status)s”.", status=status),
+)
+TRIGGERS = CASE_MACHINE.triggers
+LABELS = CASE_MACHINE.labels
+# How the timeline tells of a step once taken.
+DONE_LABELS = {
+    "verify": _l("Documents verified"),
+    "submit": _l("Submission recorded"),
+    "escalate": _l("Escalated"),
+    "sanction": _l("Sanction recorded"),
+    "reject": _l("Rejection recorded"),
+    "appeal": _l("Appealed"),
+    "send_back": _l("Sent back one level"),
+    "deliver": _l("Delivery recorded"),
+    "close": _l("Case closed"),
+    "reopen": _l("Case reopened"),
+}
+
+
+def available_triggers(case: Case, actor: User) -> list[str]:
+    """The steps this actor may take on this case now (before any data is asked for)."""
+    return CASE_MACHINE.available(case, actor)
+
+
+def refusal(case: Case, actor: User, trigger: str, data: dict) -> list:
+    """Why `trigger` cannot fire now with `data` (empty list: it can)."""
+    return CASE_MACHINE.refusal(case, actor, trigger, data)
+
+
 def mermaid_diagram() -> str:
     """The lifecycle as a mermaid state diagram, generated from STEPS."""
-    lines = ["stateDiagram-v2", f"    [*] --> {S.IDENTIFIED.value}"]
-    seen = set()
-    for step in STEPS:
-        for source in step.sources:
-            edge = (source.value, step.dest.value, step.trigger)
-            if edge not in seen:
-                seen.add(edge)
-                lines.append(f"    {source.value} --> {step.dest.value}: {step.trigger}")
-    return "\n".join(lines) + "\n"
+    return CASE_MACHINE.mermaid(S.IDENTIFIED)

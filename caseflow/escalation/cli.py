@@ -122,7 +122,7 @@ class Sweep:
         if not rows:
             return None
         cases = s.load_cases([case_id for case_id, _due in rows])
-        self.lookups.prepare_batch(cases)
+        s.prepare_batch(cases, self.lookups)
         lines, counts, refused = [], Counter(), []
         for case in cases:
             from_level = case.level

@@ -1,5 +1,5 @@
-"""Pages of the escalation domain: the lists of cases that need a supervisor, sending a case back
-one level, and the escalation panel of the case page.
+"""Pages of the escalation domain: the lists of cases that need a supervisor, and the
+escalation panel of the case page.
 
 The lists are scoped like the queue: a state supervisor sees the state, an in-charge the
 cases of their own areas (they are the ones who chase the stalled offices).
@@ -7,24 +7,20 @@ cases of their own areas (they are the ones who chase the stalled offices).
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
+from caseflow.cases import routing
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, EventKind
 from caseflow.cases.queries import sla_standing
-from caseflow.cases.services import CaseError
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
-from caseflow.escalation import services
-from caseflow.escalation.forms import SendBackForm
 from caseflow.escalation.models import SweepRun
-from caseflow.exceptions import Stale
 from caseflow.extensions import db
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.scope import CASE_ROLES, in_scope
 
 bp = Blueprint("escalation", __name__, url_prefix="/escalation")
 PAGE_SIZE = 50
@@ -112,71 +108,39 @@ def configuration():
     return _attention_list(Attention.NEEDS_CONFIGURATION, "escalation/configuration.html")
 
 
-@bp.post("/cases/<int:case_id>/send-back")
-def send_back(case_id: int):
-    if current_user.role is not Role.SUPERVISOR:
-        abort(403)
-    case = load_or_404(Case, case_id, current_user)
-    form = SendBackForm(prefix="sb")
-    if not form.validate_on_submit():
-        if form.expected_version is not None and form.expected_version != case.version:
-            return _stale(case_id, form.reason.data)
-        flash(_("The case was not sent back: a reason is required."), "error")
-        return redirect(url_for("cases.show", case_id=case_id), code=303)
-    try:
-        services.send_back(case, current_user, reason=form.reason.data, expected_version=form.expected_version)
-    except Stale:
-        return _stale(case_id, form.reason.data)
-    except CaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("cases.show", case_id=case_id), code=303)
-    db.session.commit()
-    flash(_("The case was sent back to level %(n)d, with a fresh time limit.", n=case.level), "success")
-    return redirect(url_for("cases.show", case_id=case_id), code=303)
-
-
-def _stale(case_id: int, unsent: str | None):
-    db.session.rollback()
-    return render_template("cases/stale.html", case_id=case_id, unsent=unsent), 409
-
-
 def case_panel(case: Case, user: User) -> dict:
     """What the case page shows from this domain (template: templates/escalation/_case_panel.html).
 
     The ladder with each level's office as it resolves today (accused and missing offices
-    marked), where the next escalation would go, the case's attention flag, and for a
-    supervisor the "send back one level" form.
+    marked), where the next escalation would go — the same routing walk the escalation
+    itself takes — and the case's attention flag. Sending back is a step of the case machine
+    and shows among the case page's steps; the panel only says why it cannot be taken.
     """
     if not case.level or not case.scheme.levels:
         return {}
-    lookups = services.Lookups(memo=True)
-    blocked = services.blocked_office_ids(case)
-    ladder = []
-    for level in case.scheme.levels:
-        office_id = lookups.office_id(case.area_path, level.office_kind_id)
-        ladder.append({
-            "level": level.level,
-            "kind": level.office_kind,
-            "days": level.time_limit_days,
-            "office": db.session.get(Office, office_id) if office_id else None,
-            "current": level.level == case.level,
-            "blocked": office_id in blocked,
-        })
     waiting = case.status in WAITING_STATUSES
-    route = services.route_up(case, lookups) if waiting else None
-    panel = {
+    with routing.using(routing.Lookups()) as lookups:
+        blocked = lookups.blocked(case)
+        ladder = []
+        for level in case.scheme.levels:
+            office_id = lookups.office_id(case.area_path, level.office_kind_id)
+            ladder.append({
+                "level": level.level,
+                "kind": level.office_kind,
+                "days": level.time_limit_days,
+                "office": db.session.get(Office, office_id) if office_id else None,
+                "current": level.level == case.level,
+                "blocked": office_id in blocked,
+            })
+        route = routing.route_up(case) if waiting else None
+        no_send_back = (routing.why_not_down(case)
+                        if waiting and case.level > 1 and user.role is Role.SUPERVISOR else None)
+    return {
         "ladder": ladder,
         "waiting": waiting,
         "route": route,
         "attention": case.attention.value if case.attention else None,
         "attention_since": case.attention_since,
         "is_supervisor": user.role is Role.SUPERVISOR,
-        "send_back": None,
+        "no_send_back": no_send_back,
     }
-    if services.can_send_back(case, user):
-        below = next(row for row in ladder if row["level"] == case.level - 1)
-        panel["send_back_to"] = below
-        if below["office"] is not None and not below["blocked"]:
-            panel["send_back"] = SendBackForm(formdata=None, prefix="sb", version=case.version)
-    return panel

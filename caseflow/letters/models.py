@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.areas.models import Office
-from caseflow.cases.models import Case
+from caseflow.cases.models import Case, CaseEvent
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
 
@@ -20,6 +20,17 @@ class LetterStatus(enum.Enum):
     DRAFTED = "drafted"
     DISPATCHED = "dispatched"
     ACKNOWLEDGED = "acknowledged"
+    # Drafted to an office the case no longer sits at: kept in the register, never printed
+    # in a batch or dispatched.
+    SUPERSEDED = "superseded"
+
+
+class SupersededBecause(enum.Enum):
+    """Why a drafted letter no longer applies (fixed vocabulary: it goes into the audit chain)."""
+
+    MOVED_UP = "moved_up"  # the case went on to a higher office
+    SENT_BACK = "sent_back"  # a supervisor sent the case down a level
+    DECIDED = "decided"  # the case was sanctioned, rejected, resolved or closed
 
 
 class DispatchMode(enum.Enum):
@@ -32,7 +43,7 @@ class Letter(db.Model):
     __tablename__ = "letters"
     __table_args__ = (
         sa.CheckConstraint(
-            "status = 'drafted' OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)",
+            "status IN ('drafted', 'superseded') OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)",
             name="dispatched_has_mode",
         ),
         sa.CheckConstraint(
@@ -41,7 +52,9 @@ class Letter(db.Model):
         ),
         sa.CheckConstraint("(pdf_sha256 IS NULL) = (pdf_path IS NULL)", name="pdf_has_hash"),
         # What was sent is the stored PDF: a letter is rendered at the latest when dispatched.
-        sa.CheckConstraint("status = 'drafted' OR pdf_path IS NOT NULL", name="dispatched_was_rendered"),
+        sa.CheckConstraint("status IN ('drafted', 'superseded') OR pdf_path IS NOT NULL", name="dispatched_was_rendered"),
+        sa.CheckConstraint("(status = 'superseded') = (superseded_at IS NOT NULL AND superseded_because IS NOT NULL)",
+                           name="superseded_has_reason"),
         sa.CheckConstraint("ack_date IS NULL OR ack_date >= dispatched_on", name="ack_after_dispatch"),
         sa.CheckConstraint("language IN ('hi', 'en')", name="language"),
         sa.Index("ix_letters_register", "district_id", "status", "created_at"),
@@ -56,6 +69,11 @@ class Letter(db.Model):
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
     area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
     level: Mapped[int | None]
+    # The step that made the letter (an escalation, an appeal): its reason and the level the
+    # case came from are what the letter says, read from the record rather than worked out again.
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_events.id"))
+    # The office one level above the addressee when the letter was drafted (copied in).
+    copy_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"))
     addressee_office_id: Mapped[int] = mapped_column(sa.ForeignKey("offices.id"))
     # Snapshots at drafting time: the post's title and who held it.
     addressee_title: Mapped[str] = mapped_column(sa.String(240))
@@ -74,9 +92,14 @@ class Letter(db.Model):
     dispatch_note: Mapped[str | None] = mapped_column(sa.String(120))
     ack_inward_number: Mapped[str | None] = mapped_column(sa.String(60))
     ack_date: Mapped[date | None]
+    superseded_at: Mapped[datetime | None]
+    superseded_because: Mapped[SupersededBecause | None] = mapped_column(
+        enum_type(SupersededBecause, "superseded_because"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     case: Mapped[Case] = relationship(lazy="joined")
-    addressee_office: Mapped[Office] = relationship(lazy="joined")
+    addressee_office: Mapped[Office] = relationship(lazy="joined", foreign_keys=[addressee_office_id])
+    copy_office: Mapped[Office | None] = relationship(foreign_keys=[copy_office_id])
+    event: Mapped[CaseEvent | None] = relationship()

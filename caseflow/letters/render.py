@@ -11,6 +11,7 @@ import atexit
 import functools
 import mimetypes
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,7 +23,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area, AreaKind, path_ids
-from caseflow.areas.services import resolve_office
 from caseflow.auth.models import Role, User
 from caseflow.cases.forms import CHANNEL_LABELS
 from caseflow.cases.models import CaseEvent, EventKind
@@ -231,22 +231,6 @@ def _supervisor(letter: Letter) -> User | None:
     return best
 
 
-def _next_office(letter: Letter):
-    """The office one level above the letter's (copy to), skipping any accused in a bias report."""
-    from caseflow.bias.services import blocked_office_ids
-
-    case = letter.case
-    blocked = blocked_office_ids(case) | {letter.addressee_office_id}
-    level = letter.level or case.level or 0
-    for ladder_level in case.scheme.levels:
-        if ladder_level.level <= level:
-            continue
-        office = resolve_office(case.area_path, ladder_level.office_kind_id)
-        if office is not None and office.id not in blocked:
-            return office
-    return None
-
-
 def _chronology(letter: Letter) -> list[dict]:
     """What happened on the case up to this letter: steps, follow-ups and earlier letters."""
     case = letter.case
@@ -265,32 +249,52 @@ def _chronology(letter: Letter) -> list[dict]:
     return items
 
 
+# What a kind of letter adds to the context (a referral: the bias finding), registered by the
+# domain that drafts it, so letters need not import the domains built on top of them.
+ContextProvider = Callable[[Letter], dict]
+_context_providers: dict[LetterKind, ContextProvider] = {}
+
+
+def register_context(kind: LetterKind, provider: ContextProvider) -> None:
+    _context_providers[kind] = provider
+
+
+def _move(letter: Letter) -> dict:
+    """What the letter says of the step that made it, read from that step's timeline event:
+    an appeal, an escalation before the time limit ran out (with its reason), or after it."""
+    event = letter.event
+    if event is None or event.kind is not EventKind.TRANSITION:
+        return {}
+    details = event.details or {}
+    return {
+        "trigger": event.trigger,
+        "early": bool(details.get("early")),
+        "reason": event.note,
+        "from_level": details.get("from_level"),
+        "skipped_levels": details.get("skipped_levels") or [],
+    }
+
+
 def letter_context(letter: Letter) -> dict:
     case = letter.case
     person = case.beneficiary
     language = letter.language
     ladder = {lv.level: lv for lv in case.scheme.levels}
     level = ladder.get(letter.level or 0)
-    previous = ladder.get((letter.level or 0) - 1)
+    move = _move(letter)
+    # The level the case came from, as recorded; a letter drafted before moves were recorded
+    # (or at the case's own level) falls back to the level below.
+    previous = ladder.get(move["from_level"]) if move.get("from_level") else ladder.get((letter.level or 0) - 1)
     letter_date = local_date(letter.created_at)
-    bias_report = referral = None
-    if letter.bias_report_id:
-        from caseflow.bias.models import BiasReport
-        from caseflow.bias.services import referral_letter_context
-
-        bias_report = db.session.get(BiasReport, letter.bias_report_id)
-        # What a referral may say about the complaint; without the complainant's consent it
-        # withholds the beneficiary's name and references when they are the complainant.
-        referral = referral_letter_context(bias_report)
     logo = logo_path()
     config = current_app.config
-    return {
+    context = {
         "letter": letter,
         "case": case,
         "person": person,
-        "referral": referral,
-        # A referral that must not identify the beneficiary shows no person, place or reference.
-        "anonymous": referral is not None and referral.get("beneficiary_name") is None,
+        "referral": None,
+        "anonymous": False,
+        "bias_report": None,
         "scheme": case.scheme,
         "language": language,
         "organisation": {
@@ -303,13 +307,14 @@ def letter_context(letter: Letter) -> dict:
         "places": _places(case.area, language),
         "office": letter.addressee_office,
         "level": level,
-        "previous_level": previous,
+        "previous_level": previous if letter.level and letter.level > 1 else None,
+        "move": move,
         "days_elapsed": (letter_date - case.application_date).days if case.application_date else None,
         "chronology": _chronology(letter),
-        "next_office": _next_office(letter),
+        "next_office": letter.copy_office,
         "supervisor": _supervisor(letter),
         "signatory": _signatory(letter),
-        "bias_report": bias_report,
+        "signatory_title": None,
         "page_counter": page_counter_css(),
         "reference_css": css_string(letter.reference),
         "relation_labels": RELATION_LABELS,
@@ -318,6 +323,10 @@ def letter_context(letter: Letter) -> dict:
         "done_labels": DONE_LABELS,
         "channel_labels": CHANNEL_LABELS,
     }
+    provider = _context_providers.get(letter.kind)
+    if provider is not None:
+        context.update(provider(letter))
+    return context
 
 
 def letter_html(letter: Letter) -> str:

@@ -19,13 +19,14 @@ from caseflow.areas.models import Area, Office
 from caseflow.areas.services import district_of
 from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
+from caseflow.cases import routing
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
 from caseflow.letters import render, storage
-from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus
+from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
 from caseflow.scope import in_scope
 from caseflow.sequences import next_value
 
@@ -43,12 +44,14 @@ def register_reference(district: Area, year: int) -> str:
 
 
 def draft_letter(case: Case, office: Office, *, actor=None, kind: LetterKind = LetterKind.ESCALATION,
-                 level: int | None = None, due_within_days: int | None = None, bias_report_id: int | None = None) -> Letter:
+                 level: int | None = None, due_within_days: int | None = None, bias_report_id: int | None = None,
+                 event: CaseEvent | None = None, copy_office_id: int | None = None) -> Letter:
     """Enter a letter to `office` about `case` in the register, in the office's language.
 
     Only the register entry and the snapshots are written here; the PDF is rendered on
     first print and then kept, so a sweep of thousands of cases does not render thousands
-    of PDFs inside its transaction.
+    of PDFs inside its transaction. `event`: the step that made the letter (what the letter
+    says of it comes from that record); `copy_office_id`: the office copied in.
     """
     district = district_of(case.area)
     letter = Letter(
@@ -59,6 +62,8 @@ def draft_letter(case: Case, office: Office, *, actor=None, kind: LetterKind = L
         district_id=district.id,
         area_path=case.area_path,
         level=level,
+        event_id=event.id if event is not None else None,
+        copy_office_id=copy_office_id,
         addressee_office_id=office.id,
         addressee_title=office.title(office.language),
         addressee_holder=office.holder_name,
@@ -75,6 +80,47 @@ def draft_letter(case: Case, office: Office, *, actor=None, kind: LetterKind = L
     return letter
 
 
+def _copy_to(case: Case) -> int | None:
+    """The office above the one the case sits at, copied in on a letter (the same routing walk)."""
+    route = routing.route_up(case)
+    return route.office_id if route.possible else None
+
+
+def on_step_taken(case: Case, *, actor, trigger: str, event: CaseEvent, route: routing.Route | None) -> None:
+    """After every step of a case (caseflow.cases.signals.step_taken), in the same transaction:
+    letters drafted to an office the case no longer sits at are superseded, and an escalation
+    or appeal drafts the letter to the new addressee."""
+    supersede_left_behind(case, actor, SupersededBecause.SENT_BACK if trigger == "send_back"
+                          else SupersededBecause.MOVED_UP if route is not None and trigger != "reopen"
+                          else SupersededBecause.DECIDED)
+    if trigger in ("escalate", "appeal") and route is not None:
+        ladder_level = case.scheme.level(case.level)
+        draft_letter(case, db.session.get(Office, case.office_id), actor=actor, level=case.level,
+                     due_within_days=ladder_level.time_limit_days if ladder_level else None, event=event,
+                     copy_office_id=_copy_to(case))
+
+
+def supersede_left_behind(case: Case, actor, because: SupersededBecause) -> int:
+    """Drafted escalation letters the case has moved away from: kept in the register, never sent.
+
+    A letter stands while the case waits on its addressee; once the case sits at another
+    office, or waits on none (sanctioned, rejected, resolved, closed), asking the old one to act
+    would be false. Referral letters are about a bias finding, not where the case sits: left alone.
+    """
+    query = sa.select(Letter).where(Letter.case_id == case.id, Letter.status == LetterStatus.DRAFTED,
+                                    Letter.kind == LetterKind.ESCALATION)
+    if case.status in WAITING_STATUSES and case.office_id is not None:
+        query = query.where(Letter.addressee_office_id != case.office_id)
+    letters = db.session.scalars(query.with_for_update(of=Letter)).all()
+    for letter in letters:
+        letter.status = LetterStatus.SUPERSEDED
+        letter.superseded_at = utcnow()
+        letter.superseded_because = because
+        record("letter.superseded", actor=actor, obj=letter, data={
+            "case_id": case.id, "status": letter.status.value, "because": because.value})
+    return len(letters)
+
+
 def letters_for_case(case: Case) -> list[Letter]:
     return db.session.scalars(sa.select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)).all()
 
@@ -87,11 +133,9 @@ def drafting_office(case: Case) -> Office | None:
     The case must be waiting on an office; the office is the one the case is with (escalation
     already skipped anyone accused in a bias report), and never one that a report blocks.
     """
-    from caseflow.bias.services import blocked_office_ids
-
     if case.status not in WAITING_STATUSES or case.office_id is None:
         return None
-    if case.office_id in blocked_office_ids(case):
+    if case.office_id in routing.blocked_offices([case.id]).get(case.id, ()):
         return None
     return db.session.get(Office, case.office_id)
 
@@ -119,7 +163,7 @@ def draft_now(case: Case, actor: User, *, expected_version: int | None) -> Lette
                              ref=waiting.reference))
     level = case.scheme.level(case.level)
     letter = draft_letter(case, office, actor=actor, level=case.level,
-                          due_within_days=level.time_limit_days if level else None)
+                          due_within_days=level.time_limit_days if level else None, copy_office_id=_copy_to(case))
     # Moves the case's version, so a second click on the same page is refused as stale.
     case.updated_at = utcnow()
     try:
@@ -150,6 +194,8 @@ def ensure_rendered(letter_id: int, actor=None) -> tuple[Letter, bytes]:
         raise LetterError(_l("There is no such letter."))
     if letter.pdf_path:
         return letter, storage.load(letter.pdf_path, letter.pdf_sha256, letter.reference)
+    if letter.status is LetterStatus.SUPERSEDED:
+        raise LetterError(_l("This letter was superseded: the case no longer sits at this office. Do not send it."))
     pdf = render.render_pdf(letter)
     path, digest = storage.store(letter.reference, pdf)
     # A bulk UPDATE: fixing the content is not an edit, so it does not move the version that
@@ -194,6 +240,8 @@ def record_dispatch(letter: Letter, actor: User, *, expected_version: int | None
                     on: date, note: str | None = None) -> Letter:
     """Mark the letter sent. What was sent is the stored PDF: a letter never printed is rendered now."""
     letter = _locked_at_version(letter, expected_version)
+    if letter.status is LetterStatus.SUPERSEDED:
+        raise LetterError(_l("This letter was superseded: the case no longer sits at this office. Do not send it."))
     if letter.status is not LetterStatus.DRAFTED:
         raise LetterError(_l("The dispatch of this letter is already recorded."))
     if on > today():
@@ -279,6 +327,11 @@ def _utc_start(day: date, *, next_day: bool = False):
     return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
+def _batch_query(user, filters: RegisterFilters) -> sa.Select:
+    """The register's letters a batch may print: never a superseded one."""
+    return register_query(user, filters).where(Letter.status != LetterStatus.SUPERSEDED)
+
+
 @dataclass(frozen=True)
 class BatchProgress:
     total: int
@@ -290,7 +343,7 @@ class BatchProgress:
 
 
 def batch_progress(user, filters: RegisterFilters) -> BatchProgress:
-    ids = register_query(user, filters).with_only_columns(Letter.id).order_by(None).subquery()
+    ids = _batch_query(user, filters).with_only_columns(Letter.id).order_by(None).subquery()
     counts = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(Letter.pdf_path)).select_from(Letter).join(ids, Letter.id == ids.c.id)
     ).one()
@@ -300,7 +353,7 @@ def batch_progress(user, filters: RegisterFilters) -> BatchProgress:
 def render_batch_chunk(user, filters: RegisterFilters, actor, size: int) -> int:
     """Render up to `size` letters of the batch that have no PDF yet; returns how many."""
     pending = db.session.scalars(
-        register_query(user, filters).with_only_columns(Letter.id)
+        _batch_query(user, filters).with_only_columns(Letter.id)
         .where(Letter.pdf_path.is_(None)).order_by(Letter.district_id, Letter.id).limit(size)
     ).all()
     for letter_id in pending:
@@ -312,7 +365,7 @@ def render_batch_chunk(user, filters: RegisterFilters, actor, size: int) -> int:
 def batch_letter_ids(user, filters: RegisterFilters) -> list[int]:
     """The batch in printing order: district by district, in register order."""
     return list(db.session.scalars(
-        register_query(user, filters).with_only_columns(Letter.id).order_by(Letter.district_id, Letter.id)
+        _batch_query(user, filters).with_only_columns(Letter.id).order_by(Letter.district_id, Letter.id)
     ))
 
 
