@@ -5,29 +5,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from caseflow.bias.models import AccusedRole, BiasKind, Finding
+from caseflow.bias.models import Finding
 from caseflow.cases.forms import VersionedForm
 from caseflow.db import today
 from caseflow.forms import DateField, not_future, optional_text, textarea_field
-
-ROLE_LABELS = {
-    AccusedRole.SARPANCH: _l("Sarpanch"),
-    AccusedRole.PARSHAD: _l("Parshad (ward councillor)"),
-    AccusedRole.PANCHAYAT_SECRETARY: _l("Panchayat secretary"),
-    AccusedRole.OTHER: _l("Other official"),
-}
-KIND_LABELS = {
-    BiasKind.POLITICAL: _l("Political retaliation (“you did not vote for me”)"),
-    BiasKind.CASTE: _l("Caste"),
-    BiasKind.RELIGION: _l("Religion"),
-    BiasKind.BRIBE: _l("Bribe demand"),
-    BiasKind.OTHER: _l("Other"),
-}
-FINDING_LABELS = {
-    Finding.SUBSTANTIATED: _l("Substantiated"),
-    Finding.UNSUBSTANTIATED: _l("Unsubstantiated"),
-    Finding.REFERRED: _l("Referred to a higher authority"),
-}
+from caseflow.labels import ACCUSED_ROLE as ROLE_LABELS
+from caseflow.labels import BIAS_KIND as KIND_LABELS
+from caseflow.labels import FINDING as FINDING_LABELS
 
 
 class FileReportForm(FlaskForm):

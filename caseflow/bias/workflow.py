@@ -18,6 +18,7 @@ from caseflow.auth.models import Role, User
 from caseflow.bias.models import ELECTED_ROLES, BiasReport, Finding, ReviewStatus
 from caseflow.db import utcnow
 from caseflow.exceptions import Refused
+from caseflow.labels import REVIEW_STATUS as STATUS_LABELS
 
 R = ReviewStatus
 
@@ -244,14 +245,6 @@ def fire(report: BiasReport, trigger: str, *, actor: User, data: dict) -> None:
         moved = False
     if not moved:
         raise TransitionRefused(refusal(report, actor, trigger, data) or [_l("This action is not possible now.")])
-
-
-STATUS_LABELS = {
-    R.FILED: _l("Filed"),
-    R.IN_REVIEW: _l("In review"),
-    R.AWAITING_CONFIRMATION: _l("Awaiting confirmation"),
-    R.CONCLUDED: _l("Concluded"),
-}
 
 
 def status_label(status: ReviewStatus):

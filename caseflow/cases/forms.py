@@ -7,24 +7,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from caseflow.cases.models import Channel, CloseReason
+from caseflow.cases.models import CloseReason
 from caseflow.db import today
 from caseflow.forms import DateField, Form, not_future, optional_text, text_field, textarea_field
-
-CHANNEL_LABELS = {
-    Channel.VISIT: _l("Visit"),
-    Channel.PHONE: _l("Phone"),
-    Channel.LETTER: _l("Letter"),
-    Channel.EMAIL: _l("Email"),
-}
-CLOSE_REASON_LABELS = {
-    CloseReason.INELIGIBLE: _l("Not eligible"),
-    CloseReason.DUPLICATE: _l("Duplicate case"),
-    CloseReason.WITHDRAWN: _l("Withdrawn by the beneficiary"),
-    CloseReason.UNREACHABLE: _l("Beneficiary unreachable"),
-    CloseReason.DECEASED: _l("Beneficiary deceased"),
-    CloseReason.MOVED: _l("Beneficiary moved away"),
-}
+from caseflow.labels import CHANNEL as CHANNEL_LABELS
+from caseflow.labels import CLOSE_REASON as CLOSE_REASON_LABELS
 
 
 class VersionedForm(Form):

@@ -18,6 +18,8 @@ from caseflow.auth.models import Role, User
 from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus, CloseReason
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused
+from caseflow.labels import CASE_STATUS as STATUS_LABELS
+from caseflow.labels import CASE_STEP_DONE as DONE_LABELS  # noqa: F401 (the timeline's words, re-exported)
 
 S = CaseStatus
 
@@ -251,18 +253,6 @@ STEPS: tuple[Step, ...] = (
 
 TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(step.trigger for step in STEPS))
 LABELS = {step.trigger: step.label for step in STEPS}
-# How the timeline tells of a step once taken.
-DONE_LABELS = {
-    "verify": _l("Documents verified"),
-    "submit": _l("Submission recorded"),
-    "escalate": _l("Escalated"),
-    "sanction": _l("Sanction recorded"),
-    "reject": _l("Rejection recorded"),
-    "appeal": _l("Appealed"),
-    "deliver": _l("Delivery recorded"),
-    "close": _l("Case closed"),
-    "reopen": _l("Case reopened"),
-}
 
 
 def _conditions(step: Step):
@@ -347,18 +337,6 @@ def fire(case: Case, trigger: str, *, actor: User, data: dict, plan: dict | None
         moved = False
     if not moved:
         raise TransitionRefused(refusal(case, actor, trigger, data) or [_l("This action is not possible now.")])
-
-
-STATUS_LABELS = {
-    S.IDENTIFIED: _l("Identified"),
-    S.DOCUMENTED: _l("Documented"),
-    S.SUBMITTED: _l("Submitted"),
-    S.ESCALATED: _l("Escalated"),
-    S.SANCTIONED: _l("Sanctioned"),
-    S.REJECTED: _l("Rejected"),
-    S.RESOLVED: _l("Resolved"),
-    S.CLOSED: _l("Closed"),
-}
 
 
 def status_label(status: CaseStatus):
