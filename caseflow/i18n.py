@@ -2,8 +2,9 @@
 
 Every date a page shows goes through one filter, `indian_date`: given a stored timestamp
 (naive UTC) it shows the organisation's calendar day of it (`caseflow.db.local_date`), so a
-page never shows a UTC day. `local_time` shows a timestamp's local date and time, `label` the
-Hindi or English label of any code (`caseflow.labels`).
+page never shows a UTC day. `days_since` counts local calendar days, `local_time` shows a
+timestamp's local date and time, `label` the Hindi or English label of any code
+(`caseflow.labels`).
 """
 from datetime import date, datetime
 
@@ -12,7 +13,7 @@ from flask_babel import format_date, get_locale
 from flask_login import current_user
 
 from caseflow import labels
-from caseflow.db import check_timezone, local_date, local_moment
+from caseflow.db import check_timezone, local_date, local_moment, today
 
 
 def select_locale() -> str:
@@ -61,6 +62,11 @@ def init_app(app) -> None:
         if not value:
             return ""
         return local_moment(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+
+    @app.template_filter("days_since")
+    def days_since(value: date | datetime) -> int:
+        """Whole local calendar days from `value` to today: "filed 2 days ago" agrees with the dates shown."""
+        return (today() - _day(value)).days
 
     app.add_template_filter(labels.label, "label")
     app.jinja_env.globals["locale_code"] = locale_code

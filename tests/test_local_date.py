@@ -121,3 +121,9 @@ def test_at_half_past_midnight_in_india_every_page_shows_todays_date(app, world,
     assert f"{INDIA_DAY} 00:30" in bias_page  # the reveal log
     assert bias_page.split("Timeline", 1)[1].count(INDIA_DAY) == 1  # the review timeline
     assert UTC_DAY not in bias_page
+    with app.app_context():
+        ago = f"{(today() - date(2026, 3, 10)).days} days ago"  # counted in local days, as the dates are shown
+    assert f"Filed {INDIA_DAY} · {world.incharge.display_name} · {ago}" in bias_page
+
+    queue = text_of(client.get("/bias?age=0"))
+    assert f"Filed {INDIA_DAY} · {ago}" in queue and UTC_DAY not in queue

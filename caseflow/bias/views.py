@@ -32,7 +32,7 @@ from caseflow.bias.forms import (
 )
 from caseflow.bias.models import AccusedRole, BiasKind, BiasReport, Finding, ReviewStatus
 from caseflow.cases.models import Case
-from caseflow.db import local_date, today, utcnow
+from caseflow.db import today
 from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.labels import BIAS_STEP_DONE
@@ -122,7 +122,6 @@ def queue():
         statuses=list(ReviewStatus),
         roles=list(AccusedRole),
         kinds=list(BiasKind),
-        now=utcnow(),
         **_labels(),
     )
 
@@ -222,7 +221,6 @@ def _render_report(report: BiasReport, *, step_forms=None, reveal_form=None, ide
         letters=letters,
         needs_confirmation=report.status is ReviewStatus.AWAITING_CONFIRMATION,
         elected=workflow.needs_confirmation(report, Finding.SUBSTANTIATED),
-        age_days=(today() - local_date(report.filed_at)).days,
         **_labels(),
     ), status
 
