@@ -50,6 +50,9 @@ class Config:
     LOGIN_FREE_FAILURES = 3
     LOGIN_MAX_DELAY_SECONDS = 300
     ORGANISATION_NAME = os.environ.get("CASEFLOW_ORGANISATION_NAME", "caseflow")
+    # The organisation's IANA time zone: it decides every calendar day stored, shown or printed
+    # (checked when the app starts: caseflow.db.check_timezone).
+    TIMEZONE = os.environ.get("CASEFLOW_TIMEZONE") or "Asia/Kolkata"
     # The letterhead: address lines separated by newlines; a logo path (None: the default logo,
     # "": none); where rendered letters are kept (None: instance/letters).
     ORGANISATION_ADDRESS = os.environ.get("CASEFLOW_ORGANISATION_ADDRESS", "")

@@ -1,4 +1,9 @@
-"""Database plumbing shared by every domain: SQLite connection settings, column helpers.
+"""Database plumbing shared by every domain: SQLite connection settings, column helpers, and
+the clock: the organisation's time zone (`TIMEZONE`, from `CASEFLOW_TIMEZONE`) decides every
+calendar day the application stores, shows or prints.
+
+Timestamps are stored as naive UTC (`utcnow`). A day is never taken from one with `.date()`:
+`local_date(moment)` gives the day in the organisation's zone, `today()` the current one.
 
 SQLite: WAL so readers never block the writer, foreign keys on, a busy timeout, and writers
 take the lock with `BEGIN IMMEDIATE` so two writers queue up at the start of their
@@ -8,10 +13,11 @@ transaction instead of one failing half-way with "database is locked". Read-only
 import contextlib
 import contextvars
 import enum
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,11 +27,55 @@ read_only_transaction: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
-LOCAL_TZ = ZoneInfo("Asia/Kolkata")
+DEFAULT_TIMEZONE = "Asia/Kolkata"
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA zone `name` (e.g. "Asia/Kolkata"); ValueError, saying what is wrong, if there is none."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValueError(f"CASEFLOW_TIMEZONE must be an IANA time zone such as {DEFAULT_TIMEZONE!r}, "
+                         f"not {name!r}") from None
+
+
+def check_timezone(app) -> None:
+    """Refuse to start with a zone that does not exist, rather than fail on the first date shown."""
+    app.config["TIMEZONE"] = app.config.get("TIMEZONE") or DEFAULT_TIMEZONE
+    zone_named(app.config["TIMEZONE"])
+
+
+def local_zone() -> ZoneInfo:
+    """The organisation's time zone: the app's TIMEZONE, or the default outside an app."""
+    name = current_app.config.get("TIMEZONE") if has_app_context() else None
+    # ZoneInfo keeps its own cache per key: this is a dict look-up, cheap enough per row.
+    return ZoneInfo(name or DEFAULT_TIMEZONE)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_now() -> datetime:
+    """Now, as an aware time in the organisation's zone."""
+    return datetime.now(local_zone())
+
+
+def local_moment(moment: datetime) -> datetime:
+    """A stored timestamp (naive UTC, or aware) as an aware time in the organisation's zone."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(local_zone())
+
+
+def local_date(moment: datetime) -> date:
+    """The organisation's calendar day of a stored timestamp: the day every page and letter shows."""
+    return local_moment(moment).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The first moment of `day` in the organisation's zone, as the naive UTC timestamps are stored."""
+    return datetime.combine(day, time(), tzinfo=local_zone()).astimezone(UTC).replace(tzinfo=None)
 
 
 # Set by `fixed_today` (the sweep's --now, time-frozen tests); None means the real calendar.
@@ -33,9 +83,9 @@ _fixed_today: contextvars.ContextVar[date | None] = contextvars.ContextVar("fixe
 
 
 def today() -> date:
-    """Today in India: due dates and "overdue" are about the local calendar day."""
+    """Today in the organisation's zone: due dates and "overdue" are about the local calendar day."""
     fixed = _fixed_today.get()
-    return fixed if fixed is not None else datetime.now(LOCAL_TZ).date()
+    return fixed if fixed is not None else local_now().date()
 
 
 @contextlib.contextmanager

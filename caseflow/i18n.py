@@ -1,7 +1,19 @@
-"""Locale choice and the template helpers that show translated data."""
+"""Locale choice and the template helpers that show translated data and local dates.
+
+Every date a page shows goes through one filter, `indian_date`: given a stored timestamp
+(naive UTC) it shows the organisation's calendar day of it (`caseflow.db.local_date`), so a
+page never shows a UTC day. `days_since` counts local calendar days, `local_time` shows a
+timestamp's local date and time, `label` the Hindi or English label of any code
+(`caseflow.labels`).
+"""
+from datetime import date, datetime
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, get_locale
 from flask_login import current_user
+
+from caseflow import labels
+from caseflow.db import check_timezone, local_date, local_moment, today
 
 
 def select_locale() -> str:
@@ -21,7 +33,14 @@ def locale_code() -> str:
     return str(get_locale() or "hi")
 
 
+def _day(value: date | datetime) -> date:
+    # A datetime is a date too: test for it first, and take its day in the organisation's zone.
+    return local_date(value) if isinstance(value, datetime) else value
+
+
 def init_app(app) -> None:
+    check_timezone(app)
+
     @app.template_global()
     def loc_name(obj) -> str:
         """The Hindi or English name of an area, scheme, office kind or holiday."""
@@ -30,12 +49,24 @@ def init_app(app) -> None:
         return obj.name(locale_code())
 
     @app.template_filter("indian_date")
-    def indian_date(value) -> str:
+    def indian_date(value: date | datetime | None) -> str:
         # dd/mm/yyyy is the same in Hindi and English: no locale lookup (it runs per row).
-        return value.strftime("%d/%m/%Y") if value else ""
+        return _day(value).strftime("%d/%m/%Y") if value else ""
 
     @app.template_filter("long_date")
-    def long_date(value) -> str:
-        return format_date(value, "d MMMM y") if value else ""
+    def long_date(value: date | datetime | None) -> str:
+        return format_date(_day(value), "d MMMM y") if value else ""
 
+    @app.template_filter("local_time")
+    def local_time(value: datetime | None, seconds: bool = False) -> str:
+        if not value:
+            return ""
+        return local_moment(value).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")
+
+    @app.template_filter("days_since")
+    def days_since(value: date | datetime) -> int:
+        """Whole local calendar days from `value` to today: "filed 2 days ago" agrees with the dates shown."""
+        return (today() - _day(value)).days
+
+    app.add_template_filter(labels.label, "label")
     app.jinja_env.globals["locale_code"] = locale_code

@@ -19,22 +19,8 @@ from caseflow.areas.models import AreaKind
 from caseflow.auth.models import Role
 from caseflow.auth.services import MIN_PASSWORD_LENGTH
 from caseflow.forms import Form
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.SUPERVISOR: _l("Supervisor"),
-    Role.INCHARGE: _l("District in-charge"),
-}
-
-KIND_LABELS = {
-    AreaKind.STATE: _l("State"),
-    AreaKind.DISTRICT: _l("District"),
-    AreaKind.BLOCK: _l("Block"),
-    AreaKind.URBAN_BODY: _l("Urban body"),
-    AreaKind.GRAM_PANCHAYAT: _l("Gram panchayat"),
-    AreaKind.WARD: _l("Ward"),
-    AreaKind.SETTLEMENT: _l("Settlement"),
-}
+from caseflow.labels import AREA_KIND as KIND_LABELS  # noqa: F401 (re-exported for the views)
+from caseflow.labels import ROLE as ROLE_LABELS
 
 LANGUAGE_CHOICES = [("hi", "हिन्दी"), ("en", "English")]
 LADDER_ROWS = 6
@@ -73,7 +59,7 @@ class DeleteForm(Form):
 
 class _UserFields(Form):
     display_name = StringField(_l("Display name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()))
     areas = SelectMultipleField(
         _l("Areas"),
         coerce=int,

@@ -6,17 +6,14 @@ entry, not only on the object), so a supervisor never reads what happened outsid
 In-charges are refused (403) for objects in their scope and get the usual 404 outside it;
 administrators configure and read no trails.
 """
-from datetime import UTC
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseflow import labels
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import Role, User
-from caseflow.db import LOCAL_TZ
 from caseflow.extensions import db
 from caseflow.scope import CASE_ROLES, in_scope, load_or_404
 
@@ -26,89 +23,29 @@ PAGE_SIZE = 100
 # Object types whose rows carry an area path, so their trail can be scoped.
 TRAIL_TYPES = ("cases", "beneficiaries", "bias_reports", "letters")
 
-ACTION_LABELS = {
-    "case.opened": _l("Case opened"),
-    "case.transition": _l("Case step"),
-    "case.follow_up": _l("Follow-up logged"),
-    "case.assigned": _l("Case assigned"),
-    "beneficiary.registered": _l("Beneficiary registered"),
-    "beneficiary.updated": _l("Beneficiary details changed"),
-    "access.refused": _l("Access refused"),
-    "letter.drafted": _l("Letter drafted"),
-    "bias.filed": _l("Bias report filed"),
-    "bias.identity_revealed": _l("Complainant's identity shown"),
-    "auth.login": _l("Signed in"),
-    "auth.login_failed": _l("Failed sign-in"),
-    "auth.logout": _l("Signed out"),
-    "user.created": _l("Account created"),
-    "user.updated": _l("Account changed"),
-    "user.disabled": _l("Account disabled"),
-    "user.enabled": _l("Account enabled"),
-    "user.password_changed": _l("Password changed"),
-    "user.locale_changed": _l("Language changed"),
-    "user.area_added": _l("Area added to account"),
-    "area.created": _l("Area added"),
-    "area.updated": _l("Area changed"),
-    "office_kind.created": _l("Office kind added"),
-    "office_kind.updated": _l("Office kind changed"),
-    "office.created": _l("Office added"),
-    "office.updated": _l("Office changed"),
-    "scheme.created": _l("Scheme added"),
-    "scheme.updated": _l("Scheme changed"),
-    "scheme.ladder_set": _l("Escalation ladder set"),
-    "holiday.created": _l("Holiday added"),
-    "holiday.deleted": _l("Holiday deleted"),
+# How a value in an entry's data reads, by key (and for `status` and `kind`, by the object's type).
+VALUE_ENUMS = {"attention": "Attention", "channel": "Channel", "mode": "DispatchMode", "finding": "Finding",
+               "accused_role": "AccusedRole", "role": "Role"}
+TYPED_VALUE_ENUMS = {
+    ("status", "cases"): "CaseStatus",
+    ("status", "bias_reports"): "ReviewStatus",
+    ("status", "letters"): "LetterStatus",
+    ("kind", "letters"): "LetterKind",
+    ("kind", "bias_reports"): "BiasKind",
+    ("kind", "areas"): "AreaKind",
 }
-
-# What the keys of an entry's data mean, for the keys most entries use.
-KEY_LABELS = {
-    "fields": _l("fields"),
-    "promised_date_set": _l("date promised"),
-    "beneficiary_id": _l("beneficiary"),
-    "scheme_id": _l("scheme"),
-    "level": _l("level"),
-    "office_id": _l("office"),
-    "channel": _l("channel"),
-    "assignee_id": _l("assigned to"),
-    "status": _l("status"),
-    "endpoint": _l("page"),
-    "case_id": _l("case"),
-    "letter_id": _l("letter"),
-    "finding": _l("finding"),
-    "kind": _l("kind"),
-    "reason": _l("reason code"),
-}
-# Bookkeeping keys the page does not repeat.
-HIDDEN_KEYS = {"event_id", "trigger", "from", "to", "method"}
+STEP_LABELS = {"cases": labels.CASE_STEP_DONE, "bias_reports": labels.BIAS_STEP_DONE}
 
 
 def action_label(action: str) -> str:
-    if action in ACTION_LABELS:
-        return str(ACTION_LABELS[action])
-    if action.startswith("bias."):
-        from caseflow.bias.workflow import LABELS
-
-        step = action.removeprefix("bias.")
-        if step in LABELS:
-            return _("Bias review: %(step)s", step=LABELS[step])
-    return action
+    return str(labels.audit_action(action))
 
 
-def _status_text(object_type: str | None, value) -> str:
-    try:
-        if object_type == "cases":
-            from caseflow.cases.models import CaseStatus
-            from caseflow.cases.workflow import status_label
-
-            return str(status_label(CaseStatus(value)))
-        if object_type == "bias_reports":
-            from caseflow.bias.models import ReviewStatus
-            from caseflow.bias.workflow import status_label
-
-            return str(status_label(ReviewStatus(value)))
-    except (ValueError, KeyError, ImportError):
-        pass
-    return str(value)
+def _code_text(key: str, object_type: str | None, value) -> str:
+    enum_name = TYPED_VALUE_ENUMS.get((key, object_type)) or VALUE_ENUMS.get(key)
+    if enum_name is None or not isinstance(value, str):
+        return _value_text(value)
+    return str(labels.label(value, enum_name))
 
 
 def _step_text(entry: AuditEntry) -> str | None:
@@ -116,11 +53,9 @@ def _step_text(entry: AuditEntry) -> str | None:
     if "from" not in data and "to" not in data:
         return None
     step = data.get("trigger")
-    if entry.object_type == "cases" and step:
-        from caseflow.cases.workflow import DONE_LABELS
-
-        step = DONE_LABELS.get(step, step)
-    moved = f"{_status_text(entry.object_type, data.get('from'))} → {_status_text(entry.object_type, data.get('to'))}"
+    if step:
+        step = str(STEP_LABELS.get(entry.object_type, {}).get(step, step))
+    moved = " → ".join(_code_text("status", entry.object_type, data.get(end)) for end in ("from", "to"))
     return f"{step}: {moved}" if step else moved
 
 
@@ -130,31 +65,26 @@ def _value_text(value) -> str:
     if isinstance(value, list):
         return ", ".join(_value_text(v) for v in value) or "—"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {_value_text(v)}" for k, v in value.items())
+        return ", ".join(f"{labels.AUDIT_KEY.get(k, k)} {_value_text(v)}" for k, v in value.items())
     return "—" if value is None else str(value)
 
 
 def describe(entry: AuditEntry, names: dict[int, str], offices: dict[int, str]) -> list[str]:
     """Short lines telling what the entry's data says: ids, codes and field names only."""
-    from caseflow.cases.forms import CHANNEL_LABELS
-    from caseflow.cases.models import Channel
-
     lines = []
     step = _step_text(entry)
     if step:
         lines.append(step)
     for key, value in sorted((entry.data or {}).items()):
-        if key in HIDDEN_KEYS or value in (None, [], {}):
+        if key in labels.AUDIT_HIDDEN_KEYS or value in (None, [], {}):
             continue
         if key == "assignee_id":
-            value = names.get(value, value)
+            text = _value_text(names.get(value, value))
         elif key == "office_id":
-            value = offices.get(value, value)
-        elif key == "status":
-            value = _status_text(entry.object_type, value)
-        elif key == "channel" and value in {c.value for c in Channel}:
-            value = str(CHANNEL_LABELS[Channel(value)])
-        lines.append(f"{KEY_LABELS.get(key, key)}: {_value_text(value)}")
+            text = _value_text(offices.get(value, value))
+        else:
+            text = _code_text(key, entry.object_type, value)
+        lines.append(f"{labels.AUDIT_KEY.get(key, key)}: {text}")
     return lines
 
 
@@ -167,10 +97,6 @@ def _office_titles(entries) -> dict[int, str]:
         return {}
     locale = locale_code()
     return {o.id: o.title(locale) for o in db.session.scalars(sa.select(Office).where(Office.id.in_(ids)))}
-
-
-def _local_time(at) -> str:
-    return at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
 def _models() -> dict:
@@ -242,9 +168,9 @@ def trail(object_type: str, object_id: int):
     offices = _office_titles(entries)
     rows = [{
         "entry": e,
-        "when": _local_time(e.at),
         "actor": names.get(e.actor_id) if e.actor_id else None,
         "label": action_label(e.action),
+        "object": labels.AUDIT_OBJECT.get(e.object_type, e.object_type),
         "lines": describe(e, names, offices),
         "related": e.object_type != object_type,
     } for e in entries]

@@ -13,23 +13,13 @@ from caseflow.forms import (
     text_field,
     textarea_field,
 )
-
-GENDER_LABELS = {Gender.FEMALE: _l("Female"), Gender.MALE: _l("Male"), Gender.OTHER: _l("Other")}
-RELATION_LABELS = {
-    Relation.FATHER: _l("Father"),
-    Relation.HUSBAND: _l("Husband"),
-    Relation.MOTHER: _l("Mother"),
-    Relation.GUARDIAN: _l("Guardian"),
-}
-BASIS_LABELS = {
-    LawfulBasis.WRITTEN_CONSENT: _l("Written consent of the person"),
-    LawfulBasis.ORAL_CONSENT: _l("Oral consent of the person, witnessed"),
-    LawfulBasis.GUARDIAN_CONSENT: _l("Consent of a guardian"),
-}
+from caseflow.labels import GENDER as GENDER_LABELS
+from caseflow.labels import LAWFUL_BASIS as BASIS_LABELS
+from caseflow.labels import RELATION as RELATION_LABELS
 
 
 def _choices(labels, blank=False):
-    return ([("", "—")] if blank else []) + [(member.value, label) for member, label in labels.items()]
+    return ([("", "—")] if blank else []) + list(labels.items())
 
 
 class BeneficiaryForm(Form):

@@ -5,39 +5,23 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from caseflow.bias.models import AccusedRole, BiasKind, Finding
+from caseflow.bias.models import Finding
 from caseflow.cases.forms import VersionedForm
 from caseflow.db import today
 from caseflow.forms import DateField, not_future, optional_text, textarea_field
-
-ROLE_LABELS = {
-    AccusedRole.SARPANCH: _l("Sarpanch"),
-    AccusedRole.PARSHAD: _l("Parshad (ward councillor)"),
-    AccusedRole.PANCHAYAT_SECRETARY: _l("Panchayat secretary"),
-    AccusedRole.OTHER: _l("Other official"),
-}
-KIND_LABELS = {
-    BiasKind.POLITICAL: _l("Political retaliation (“you did not vote for me”)"),
-    BiasKind.CASTE: _l("Caste"),
-    BiasKind.RELIGION: _l("Religion"),
-    BiasKind.BRIBE: _l("Bribe demand"),
-    BiasKind.OTHER: _l("Other"),
-}
-FINDING_LABELS = {
-    Finding.SUBSTANTIATED: _l("Substantiated"),
-    Finding.UNSUBSTANTIATED: _l("Unsubstantiated"),
-    Finding.REFERRED: _l("Referred to a higher authority"),
-}
+from caseflow.labels import ACCUSED_ROLE as ROLE_LABELS
+from caseflow.labels import BIAS_KIND as KIND_LABELS
+from caseflow.labels import FINDING as FINDING_LABELS
 
 
 class FileReportForm(FlaskForm):
-    accused_role = SelectField(_l("Accused"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+    accused_role = SelectField(_l("Accused"), choices=list(ROLE_LABELS.items()),
                                validators=[DataRequired()])
     other_office = SelectField(_l("Office of the other official"), coerce=int, validate_choice=True,
                                description=_l("Only for “Other official”."))
     holder_name = optional_text(_l("Name of the official at the time"), max_length=120,
                                 description=_l("Leave empty to take the holder on record for the post."))
-    kind = SelectField(_l("Kind of bias"), choices=[("", "—")] + [(k.value, label) for k, label in KIND_LABELS.items()],
+    kind = SelectField(_l("Kind of bias"), choices=[("", "—")] + list(KIND_LABELS.items()),
                        validators=[DataRequired()])
     incident_date = DateField(_l("Date of the incident"), validators=[DataRequired(), not_future(today)])
     account = textarea_field(_l("What happened"), DataRequired(), max_length=8000)
@@ -78,7 +62,7 @@ class NoteForm(VersionedForm):
 
 
 class FindingForm(VersionedForm):
-    finding = SelectField(_l("Finding"), choices=[("", "—")] + [(f.value, label) for f, label in FINDING_LABELS.items()],
+    finding = SelectField(_l("Finding"), choices=[("", "—")] + list(FINDING_LABELS.items()),
                           validators=[DataRequired()])
     reasons = textarea_field(_l("Reasons"), DataRequired(), max_length=8000,
                              description=_l("A referral letter quotes these reasons: do not name the complainant "

@@ -31,7 +31,7 @@ from caseflow.bias.models import (
     ReviewStatus,
 )
 from caseflow.cases.models import Case
-from caseflow.db import today
+from caseflow.db import local_date, today
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
@@ -389,7 +389,7 @@ def referral_letter_context(report: BiasReport) -> dict:
         "kind": report.kind.value,
         "incident_date": report.incident_date,
         "finding": report.finding.value if report.finding else None,
-        "finding_date": report.finding_at.date() if report.finding_at else None,
+        "finding_date": local_date(report.finding_at) if report.finding_at else None,
         "finding_reasons": _redact(report.finding_reasons, secrets),
         "complainant": (
             {"is_beneficiary": complainant.is_beneficiary,

@@ -7,7 +7,6 @@ complainant's identity is shown to the in-charge or supervisor who filed the rep
 after a written reason that is logged, to a supervisor of the report's area, on that one
 response only.
 """
-from datetime import UTC
 from functools import wraps
 
 import sqlalchemy as sa
@@ -33,9 +32,10 @@ from caseflow.bias.forms import (
 )
 from caseflow.bias.models import AccusedRole, BiasKind, BiasReport, Finding, ReviewStatus
 from caseflow.cases.models import Case
-from caseflow.db import LOCAL_TZ, today, utcnow
+from caseflow.db import today
 from caseflow.exceptions import Stale
 from caseflow.extensions import db
+from caseflow.labels import BIAS_STEP_DONE
 from caseflow.scope import CASE_ROLES, in_scope, load_or_404
 
 bp = Blueprint("bias", __name__)
@@ -66,14 +66,9 @@ def _locale() -> str:
     return locale_code()
 
 
-def local_time(at) -> str:
-    """A stored UTC timestamp as the time of day in India."""
-    return at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M")
-
-
 def _labels() -> dict:
     return dict(role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, finding_labels=FINDING_LABELS,
-                status_label=workflow.status_label, step_labels=workflow.LABELS, local_time=local_time)
+                status_label=workflow.status_label, step_labels=workflow.LABELS, done_labels=BIAS_STEP_DONE)
 
 
 def case_panel(case, user) -> dict:
@@ -127,7 +122,6 @@ def queue():
         statuses=list(ReviewStatus),
         roles=list(AccusedRole),
         kinds=list(BiasKind),
-        now=utcnow(),
         **_labels(),
     )
 
@@ -227,7 +221,6 @@ def _render_report(report: BiasReport, *, step_forms=None, reveal_form=None, ide
         letters=letters,
         needs_confirmation=report.status is ReviewStatus.AWAITING_CONFIRMATION,
         elected=workflow.needs_confirmation(report, Finding.SUBSTANTIATED),
-        age_days=(utcnow() - report.filed_at).days,
         **_labels(),
     ), status
 

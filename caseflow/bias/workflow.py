@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from caseflow.auth.models import Role
 from caseflow.bias.models import ELECTED_ROLES, BiasReport, Finding, ReviewStatus
 from caseflow.db import utcnow
+from caseflow.labels import REVIEW_STATUS as STATUS_LABELS
 from caseflow.machine import Guard, Step, StepMachine
 from caseflow.machine import TransitionRefused as TransitionRefused  # the refusal of a review step
 
@@ -127,12 +128,6 @@ STEPS: tuple[Step, ...] = (
          apply=_apply_reopen),
 )
 
-STATUS_LABELS = {
-    R.FILED: _l("Filed"),
-    R.IN_REVIEW: _l("In review"),
-    R.AWAITING_CONFIRMATION: _l("Awaiting confirmation"),
-    R.CONCLUDED: _l("Concluded"),
-}
 
 
 def status_label(status: ReviewStatus):

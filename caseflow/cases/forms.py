@@ -7,25 +7,12 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from caseflow.cases.models import Channel, CloseReason
+from caseflow.cases.models import CloseReason
 from caseflow.cases.workflow import may_override_confirmation
 from caseflow.db import today
 from caseflow.forms import DateField, Form, not_future, optional_text, text_field, textarea_field
-
-CHANNEL_LABELS = {
-    Channel.VISIT: _l("Visit"),
-    Channel.PHONE: _l("Phone"),
-    Channel.LETTER: _l("Letter"),
-    Channel.EMAIL: _l("Email"),
-}
-CLOSE_REASON_LABELS = {
-    CloseReason.INELIGIBLE: _l("Not eligible"),
-    CloseReason.DUPLICATE: _l("Duplicate case"),
-    CloseReason.WITHDRAWN: _l("Withdrawn by the beneficiary"),
-    CloseReason.UNREACHABLE: _l("Beneficiary unreachable"),
-    CloseReason.DECEASED: _l("Beneficiary deceased"),
-    CloseReason.MOVED: _l("Beneficiary moved away"),
-}
+from caseflow.labels import CHANNEL as CHANNEL_LABELS
+from caseflow.labels import CLOSE_REASON as CLOSE_REASON_LABELS
 
 
 class VersionedForm(Form):
@@ -47,7 +34,7 @@ class OpenCaseForm(Form):
 
 class FollowUpForm(VersionedForm):
     office = SelectField(_l("Office contacted"), coerce=int, validate_choice=True)
-    channel = SelectField(_l("Contacted by"), choices=[(c.value, label) for c, label in CHANNEL_LABELS.items()],
+    channel = SelectField(_l("Contacted by"), choices=list(CHANNEL_LABELS.items()),
                           validators=[DataRequired()])
     response = textarea_field(_l("What they said"), DataRequired(), max_length=4000)
     promised_date = DateField(_l("Date promised for action"), validators=[Optional()],
@@ -94,7 +81,7 @@ class DeliverForm(VersionedForm):
 
 class CloseForm(VersionedForm):
     close_reason = SelectField(_l("Reason for closing"),
-                               choices=[("", "—")] + [(r.value, label) for r, label in CLOSE_REASON_LABELS.items()],
+                               choices=[("", "—")] + list(CLOSE_REASON_LABELS.items()),
                                validators=[DataRequired()])
     reason = textarea_field(_l("Note"), Optional(), max_length=2000)
 

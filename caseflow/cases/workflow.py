@@ -18,6 +18,8 @@ from caseflow.auth.models import Role, User
 from caseflow.cases import routing
 from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus, CloseReason
 from caseflow.db import today, utcnow
+from caseflow.labels import CASE_STATUS as STATUS_LABELS
+from caseflow.labels import CASE_STEP_DONE as DONE_LABELS  # noqa: F401 (the timeline's words, re-exported)
 from caseflow.machine import Guard, Step, StepMachine
 from caseflow.machine import TransitionRefused as TransitionRefused  # the refusal of a case step
 
@@ -259,16 +261,6 @@ STEPS: tuple[Step, ...] = (
     )
 )
 
-STATUS_LABELS = {
-    S.IDENTIFIED: _l("Identified"),
-    S.DOCUMENTED: _l("Documented"),
-    S.SUBMITTED: _l("Submitted"),
-    S.ESCALATED: _l("Escalated"),
-    S.SANCTIONED: _l("Sanctioned"),
-    S.REJECTED: _l("Rejected"),
-    S.RESOLVED: _l("Resolved"),
-    S.CLOSED: _l("Closed"),
-}
 
 
 def status_label(status: CaseStatus):
@@ -281,19 +273,6 @@ CASE_MACHINE = StepMachine(
 )
 TRIGGERS = CASE_MACHINE.triggers
 LABELS = CASE_MACHINE.labels
-# How the timeline tells of a step once taken.
-DONE_LABELS = {
-    "verify": _l("Documents verified"),
-    "submit": _l("Submission recorded"),
-    "escalate": _l("Escalated"),
-    "sanction": _l("Sanction recorded"),
-    "reject": _l("Rejection recorded"),
-    "appeal": _l("Appealed"),
-    "send_back": _l("Sent back one level"),
-    "deliver": _l("Delivery recorded"),
-    "close": _l("Case closed"),
-    "reopen": _l("Case reopened"),
-}
 
 
 def available_triggers(case: Case, actor: User) -> list[str]:

@@ -10,18 +10,9 @@ from wtforms.validators import AnyOf, DataRequired
 from caseflow.cases.forms import VersionedForm
 from caseflow.db import today
 from caseflow.forms import DateField, not_future, optional_text, text_field
-from caseflow.letters.models import DispatchMode, LetterStatus
+from caseflow.labels import DISPATCH_MODE as DISPATCH_MODE_LABELS
+from caseflow.labels import LETTER_STATUS as STATUS_LABELS  # noqa: F401 (re-exported for the views)
 
-DISPATCH_MODE_LABELS = {
-    DispatchMode.HAND: _l("By hand"),
-    DispatchMode.REGISTERED_POST: _l("Registered post"),
-    DispatchMode.EMAIL: _l("Email"),
-}
-STATUS_LABELS = {
-    LetterStatus.DRAFTED: _l("Drafted"),
-    LetterStatus.DISPATCHED: _l("Dispatched"),
-    LetterStatus.ACKNOWLEDGED: _l("Acknowledged"),
-}
 # Where a letter form sends the user back to: a name, never a URL (no open redirects).
 BACK_TO = ("case", "register")
 
@@ -35,7 +26,7 @@ class DraftForm(VersionedForm):
 
 
 class DispatchForm(_LetterForm):
-    mode = SelectField(_l("Sent by"), choices=[(m.value, label) for m, label in DISPATCH_MODE_LABELS.items()],
+    mode = SelectField(_l("Sent by"), choices=list(DISPATCH_MODE_LABELS.items()),
                        validators=[DataRequired()])
     dispatched_on = DateField(_l("Date sent"), default=today, validators=[DataRequired(), not_future(today)])
     note = optional_text(_l("Note (e.g. postal receipt number)"), max_length=120)

@@ -12,7 +12,6 @@ import functools
 import mimetypes
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,14 +19,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from caseflow import labels
 from caseflow.areas.models import Area, AreaKind, path_ids
 from caseflow.auth.models import Role, User
-from caseflow.cases.forms import CHANNEL_LABELS
 from caseflow.cases.models import CaseEvent, EventKind
-from caseflow.cases.workflow import DONE_LABELS
-from caseflow.db import LOCAL_TZ
+from caseflow.db import local_date
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
 from caseflow.letters.models import Letter, LetterKind
@@ -38,24 +35,10 @@ FONT_DIR = STATIC_DIR / "fonts"
 LETTERHEAD_DIR = STATIC_DIR / "letterhead"
 DEFAULT_LOGO = LETTERHEAD_DIR / "logo.svg"
 TEMPLATES = {LetterKind.ESCALATION: "letters/escalation.html", LetterKind.REFERRAL: "letters/referral.html"}
-RELATION_LABELS = {
-    "father": _l("Father's name"),
-    "husband": _l("Husband's name"),
-    "mother": _l("Mother's name"),
-    "guardian": _l("Guardian's name"),
-}
-BIAS_KIND_LABELS = {
-    "political": _l("political retaliation"),
-    "caste": _l("caste discrimination"),
-    "religion": _l("religious discrimination"),
-    "bribe": _l("a bribe demand"),
-    "other": _l("bias"),
-}
-FINDING_LABELS = {
-    "substantiated": _l("the complaint is substantiated"),
-    "unsubstantiated": _l("the complaint could not be substantiated"),
-    "referred": _l("the complaint needs an inquiry by a higher authority"),
-}
+# The letter templates look labels up by the code's value.
+RELATION_LABELS = dict(labels.RELATION_PHRASE)
+BIAS_KIND_LABELS = dict(labels.BIAS_KIND_PHRASE)
+FINDING_LABELS = dict(labels.FINDING_PHRASE)
 
 _font_config = None
 _font_config_lock = threading.Lock()
@@ -167,11 +150,6 @@ def render_pdf(letter: Letter) -> bytes:
 
 
 # --- what a letter says --------------------------------------------------------------------
-
-def local_date(moment: datetime) -> date:
-    """The calendar day in India of a stored (naive UTC) timestamp."""
-    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).date()
-
 
 def css_string(text: str) -> str:
     """`text` as a CSS string literal, safe inside a <style> element."""
@@ -320,8 +298,8 @@ def letter_context(letter: Letter) -> dict:
         "relation_labels": RELATION_LABELS,
         "bias_kind_labels": BIAS_KIND_LABELS,
         "finding_labels": FINDING_LABELS,
-        "done_labels": DONE_LABELS,
-        "channel_labels": CHANNEL_LABELS,
+        "done_labels": labels.CASE_STEP_DONE,
+        "channel_labels": labels.CHANNEL,
     }
     provider = _context_providers.get(letter.kind)
     if provider is not None:

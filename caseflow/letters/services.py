@@ -317,14 +317,12 @@ def register_query(user, filters: RegisterFilters) -> sa.Select:
 
 
 def _utc_start(day: date, *, next_day: bool = False):
-    """Midnight in India at the start of `day` (or of the day after), as the naive UTC we store."""
-    from datetime import UTC, datetime, time, timedelta
+    """Local midnight at the start of `day` (or of the day after), as the naive UTC we store."""
+    from datetime import timedelta
 
-    from caseflow.db import LOCAL_TZ
+    from caseflow.db import local_midnight
 
-    if next_day:
-        day = day + timedelta(days=1)
-    return datetime.combine(day, time(), tzinfo=LOCAL_TZ).astimezone(UTC).replace(tzinfo=None)
+    return local_midnight(day + timedelta(days=1) if next_day else day)
 
 
 def _batch_query(user, filters: RegisterFilters) -> sa.Select:
