@@ -270,6 +270,7 @@ AUDIT_KEY = Labels({
     "assignee_id": _l("assigned to"),
     "attention": _l("list"),
     "batch": _l("in a batch"),
+    "because": _l("why"),
     "beneficiary_id": _l("beneficiary"),
     "case_id": _l("case"),
     "channel": _l("channel"),
