@@ -279,7 +279,7 @@ def _build_world(app, rng: random.Random) -> World:
         log(f"schema built by the migrations in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         kinds = {
-            code: create_office_kind(code=code, name_en=en, name_hi=hi, elected=elected)
+            code: create_office_kind(code=code, name_en=en, name_hi=hi, elected=elected, actor=None)
             for code, en, hi, elected in [
                 ("panchayat_secretary", "Panchayat Secretary", "पंचायत सचिव", False),
                 ("sarpanch", "Sarpanch", "सरपंच", True),
@@ -290,35 +290,35 @@ def _build_world(app, rng: random.Random) -> World:
         schemes = []
         for code, en, hi, department, proof, days in SCHEMES:
             scheme = save_scheme(code=code, name_en=en, name_hi=hi, department=department, proof_of_delivery=proof,
-                                 documents_required="Aadhaar (last 4)\nBank passbook")
+                                 documents_required="Aadhaar (last 4)\nBank passbook", actor=None)
             set_ladder(scheme, list(zip((kinds["panchayat_secretary"].id, kinds["janpad_ceo"].id,
-                                         kinds["collector"].id), days, strict=True)))
+                                         kinds["collector"].id), days, strict=True)), actor=None)
             schemes.append((scheme.id, code, days))
         hashed = auth_services.hash_password(BENCH_PASSWORD)
         real_hash_password, auth_services.hash_password = auth_services.hash_password, lambda _password: hashed
         try:
             create_user = auth_services.create_user
-            state = create_area(kind=AreaKind.STATE, name_en="Bench State", name_hi="बेंच राज्य")
-            create_user(username="admin", display_name="Admin", password=BENCH_PASSWORD, role=Role.ADMIN, locale="en")
+            state = create_area(kind=AreaKind.STATE, name_en="Bench State", name_hi="बेंच राज्य", actor=None)
+            create_user(username="admin", display_name="Admin", password=BENCH_PASSWORD, role=Role.ADMIN, locale="en", actor=None)
             create_user(username="supervisor", display_name="Supervisor", password=BENCH_PASSWORD,
-                        role=Role.SUPERVISOR, areas=[state], locale="en")
+                        role=Role.SUPERVISOR, areas=[state], locale="en", actor=None)
             world = World([], [], [], [], {}, {}, {}, schemes)
             blocks = []
             for d in range(1, DISTRICTS + 1):
                 code = f"D{d:02d}"
                 district = create_area(kind=AreaKind.DISTRICT, name_en=f"District {d:02d}",
-                                       name_hi=f"ज़िला {d:02d}", parent=state, code=code)
+                                       name_hi=f"ज़िला {d:02d}", parent=state, code=code, actor=None)
                 world.district_codes.append(code)
                 world.district_ids.append(district.id)
                 world.collector[district.id] = save_office(area_id=district.id, kind_id=kinds["collector"].id,
-                                                           holder_name=f"Collector {code}", language="en").id
+                                                           holder_name=f"Collector {code}", language="en", actor=None).id
                 user = create_user(username=f"incharge{d:02d}", display_name=f"In-charge {code}",
-                                   password=BENCH_PASSWORD, role=Role.INCHARGE, areas=[district], locale="en")
+                                   password=BENCH_PASSWORD, role=Role.INCHARGE, areas=[district], locale="en", actor=None)
                 world.incharges.append(user.id)
                 for block_en, block_hi in rng.sample(PLACES, BLOCKS):
-                    block = create_area(kind=AreaKind.BLOCK, name_en=block_en, name_hi=block_hi, parent=district)
+                    block = create_area(kind=AreaKind.BLOCK, name_en=block_en, name_hi=block_hi, parent=district, actor=None)
                     world.janpad[block.id] = save_office(area_id=block.id, kind_id=kinds["janpad_ceo"].id,
-                                                         holder_name=f"CEO {block_en}", language="hi").id
+                                                         holder_name=f"CEO {block_en}", language="hi", actor=None).id
                     blocks.append((block.id, block.path, d - 1))
             db.session.commit()
         finally:

@@ -91,7 +91,7 @@ def create_user(username, display_name, role, area_codes, password):
         areas.append(area)
     try:
         user = services.create_user(username=username, display_name=display_name, password=password,
-                                    role=Role(role), areas=areas)
+                                    role=Role(role), areas=areas, actor=None)
     except services.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()

@@ -412,40 +412,40 @@ class _Seeder:
     # --- the fixed part: areas, offices, schemes, holidays, users ---------------------------
 
     def build_areas(self) -> None:
-        state = areas.create_area(kind=AreaKind.STATE, name_en=STATE[0], name_hi=STATE[1])
+        state = areas.create_area(kind=AreaKind.STATE, name_en=STATE[0], name_hi=STATE[1], actor=None)
         self.state = state
         for spec in DISTRICTS:
             district = areas.create_area(kind=AreaKind.DISTRICT, name_en=spec["name"][0], name_hi=spec["name"][1],
-                                         parent=state, code=spec["code"])
+                                         parent=state, code=spec["code"], actor=None)
             self.districts.append(district)
             places: list[Area] = []
             for block_en, block_hi in spec["blocks"]:
-                block = areas.create_area(kind=AreaKind.BLOCK, name_en=block_en, name_hi=block_hi, parent=district)
+                block = areas.create_area(kind=AreaKind.BLOCK, name_en=block_en, name_hi=block_hi, parent=district, actor=None)
                 for _ in range(self.rng.randint(3, 4)):
                     # A gram panchayat is named after its main village, which is its first settlement.
                     main_en, main_hi = self.villages.pop()
                     gp = areas.create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en=main_en, name_hi=main_hi,
-                                           parent=block)
+                                           parent=block, actor=None)
                     names = [(main_en, main_hi)] + [self.villages.pop() for _ in range(self.rng.randint(1, 2))]
                     for en, hi in names:
-                        place = areas.create_area(kind=AreaKind.SETTLEMENT, name_en=en, name_hi=hi, parent=gp)
+                        place = areas.create_area(kind=AreaKind.SETTLEMENT, name_en=en, name_hi=hi, parent=gp, actor=None)
                         places.append(place)
                         self.rural.add(place.id)
             urban = areas.create_area(kind=AreaKind.URBAN_BODY, name_en=spec["urban"][0], name_hi=spec["urban"][1],
-                                      parent=district)
+                                      parent=district, actor=None)
             for number in sorted(self.rng.sample(range(1, 25), self.rng.randint(3, 4))):
                 mohalla_en, mohalla_hi = self.mohallas.pop()
                 ward = areas.create_area(kind=AreaKind.WARD, name_en=f"Ward {number} ({mohalla_en})",
-                                         name_hi=f"वार्ड {number} ({mohalla_hi})", parent=urban)
+                                         name_hi=f"वार्ड {number} ({mohalla_hi})", parent=urban, actor=None)
                 for en, hi in ((mohalla_en, mohalla_hi), self.mohallas.pop()):
-                    places.append(areas.create_area(kind=AreaKind.SETTLEMENT, name_en=en, name_hi=hi, parent=ward))
+                    places.append(areas.create_area(kind=AreaKind.SETTLEMENT, name_en=en, name_hi=hi, parent=ward, actor=None))
             self.settlements.append(places)
             self.people.append([])
         self.counts["settlements"] = sum(len(p) for p in self.settlements)
 
     def build_offices(self) -> None:
         for code, name_en, name_hi, elected in OFFICE_KINDS:
-            self.kinds[code] = areas.create_office_kind(code=code, name_en=name_en, name_hi=name_hi, elected=elected)
+            self.kinds[code] = areas.create_office_kind(code=code, name_en=name_en, name_hi=name_hi, elected=elected, actor=None)
         for district_index, district in enumerate(self.districts):
             for code in DISTRICT_OFFICES:
                 # Two district officers prefer English correspondence, so letters in both languages show up.
@@ -480,7 +480,7 @@ class _Seeder:
             holder = f"{self.rng.choice(LPG_AGENCIES)} (प्रो. {holder})"
         areas.save_office(
             area_id=area.id, kind_id=self.kinds[code].id, holder_name=holder, holder_phone=self._mobile(),
-            holder_email=email, address=OFFICE_ADDRESS_HI[code].format(area=area.name_hi), language=language,
+            holder_email=email, address=OFFICE_ADDRESS_HI[code].format(area=area.name_hi), language=language, actor=None
         )
         self.counts["offices"] += 1
 
@@ -488,8 +488,8 @@ class _Seeder:
         for spec in SCHEMES:
             fields = {k: spec[k] for k in ("code", "name_en", "name_hi", "department", "proof_of_delivery",
                                            "documents_required")}
-            scheme = save_scheme(**fields)
-            set_ladder(scheme, [(self.kinds[code].id, days) for code, days in spec["ladder"]])
+            scheme = save_scheme(**fields, actor=None)
+            set_ladder(scheme, [(self.kinds[code].id, days) for code, days in spec["ladder"]], actor=None)
             self.schemes.append(scheme)
             self.scheme_spec[scheme.id] = spec
 
@@ -505,7 +505,7 @@ class _Seeder:
                         name_en, name_hi = f"{days[when][0]} / {name_en}", f"{days[when][1]} / {name_hi}"
                     days[when] = (name_en, name_hi)
         for when in sorted(days):
-            create_holiday(when, *days[when])
+            create_holiday(when, *days[when], actor=None)
         self.counts["holidays"] = len(days)
 
     def build_users(self) -> None:
@@ -513,7 +513,7 @@ class _Seeder:
             scope_areas = [] if scope is None else [self.state] if scope == "state" else [self.districts[scope]]
             self.users[username] = create_user(
                 username=username, display_name=display_name, password=DEMO_PASSWORD, role=role,
-                areas=scope_areas, locale=locale, phone=None if role is Role.ADMIN else self._mobile(),
+                areas=scope_areas, locale=locale, phone=None if role is Role.ADMIN else self._mobile(), actor=None
             )
 
     # --- planning the cases -----------------------------------------------------------------

@@ -14,9 +14,11 @@ flush or commit) rolls back and ends it with the 409 "reload" page, which shows 
 typed so nothing is lost. Services never commit; views never write audit entries.
 """
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
-from flask import abort, flash, make_response, render_template
+from flask import abort, current_app, flash, make_response, render_template
+from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.exceptions import Refused, Stale
@@ -50,3 +52,20 @@ def commit(call: Callable[[], T], *, refused: Callable[[], object], back: str | 
         raise
     return result
 
+
+
+def admin_required(view):
+    """Anonymous visitors go to the login page; signed-in users who are not administrators get 403.
+
+    Here, below the domains, so each domain's administrator pages can use it.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

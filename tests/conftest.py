@@ -145,7 +145,7 @@ class World:
 
     def __init__(self):
         self.kinds = {
-            code: create_office_kind(code=code, name_en=en, name_hi=hi, elected=elected)
+            code: create_office_kind(code=code, name_en=en, name_hi=hi, elected=elected, actor=None)
             for code, en, hi, elected in [
                 ("panchayat_secretary", "Panchayat Secretary", "पंचायत सचिव", False),
                 ("sarpanch", "Sarpanch", "सरपंच", True),
@@ -153,38 +153,38 @@ class World:
                 ("collector", "Collector", "कलेक्टर", False),
             ]
         }
-        self.state = create_area(kind=AreaKind.STATE, name_en="Test State", name_hi="परीक्षण राज्य")
-        self.district = create_area(kind=AreaKind.DISTRICT, name_en="Sehore", name_hi="सीहोर", parent=self.state, code="SHR")
-        self.block = create_area(kind=AreaKind.BLOCK, name_en="Ashta", name_hi="आष्टा", parent=self.district)
-        self.gp = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Rampur", name_hi="रामपुर", parent=self.block)
-        self.village = create_area(kind=AreaKind.SETTLEMENT, name_en="Rampur Khurd", name_hi="रामपुर खुर्द", parent=self.gp)
-        self.other_district = create_area(kind=AreaKind.DISTRICT, name_en="Raisen", name_hi="रायसेन", parent=self.state, code="RSN")
-        other_block = create_area(kind=AreaKind.BLOCK, name_en="Begamganj", name_hi="बेगमगंज", parent=self.other_district)
-        other_gp = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Sultanpur", name_hi="सुल्तानपुर", parent=other_block)
+        self.state = create_area(kind=AreaKind.STATE, name_en="Test State", name_hi="परीक्षण राज्य", actor=None)
+        self.district = create_area(kind=AreaKind.DISTRICT, name_en="Sehore", name_hi="सीहोर", parent=self.state, code="SHR", actor=None)
+        self.block = create_area(kind=AreaKind.BLOCK, name_en="Ashta", name_hi="आष्टा", parent=self.district, actor=None)
+        self.gp = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Rampur", name_hi="रामपुर", parent=self.block, actor=None)
+        self.village = create_area(kind=AreaKind.SETTLEMENT, name_en="Rampur Khurd", name_hi="रामपुर खुर्द", parent=self.gp, actor=None)
+        self.other_district = create_area(kind=AreaKind.DISTRICT, name_en="Raisen", name_hi="रायसेन", parent=self.state, code="RSN", actor=None)
+        other_block = create_area(kind=AreaKind.BLOCK, name_en="Begamganj", name_hi="बेगमगंज", parent=self.other_district, actor=None)
+        other_gp = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Sultanpur", name_hi="सुल्तानपुर", parent=other_block, actor=None)
         self.other_village = create_area(kind=AreaKind.SETTLEMENT, name_en="Sultanpur Tola", name_hi="सुल्तानपुर टोला",
-                                         parent=other_gp)
+                                         parent=other_gp, actor=None)
         self.secretary = save_office(area_id=self.gp.id, kind_id=self.kinds["panchayat_secretary"].id,
-                                     holder_name="Suresh Verma", language="hi")
-        self.sarpanch = save_office(area_id=self.gp.id, kind_id=self.kinds["sarpanch"].id, holder_name="Mohan Lal")
-        self.janpad = save_office(area_id=self.block.id, kind_id=self.kinds["janpad_ceo"].id, holder_name="A. Khan")
+                                     holder_name="Suresh Verma", language="hi", actor=None)
+        self.sarpanch = save_office(area_id=self.gp.id, kind_id=self.kinds["sarpanch"].id, holder_name="Mohan Lal", actor=None)
+        self.janpad = save_office(area_id=self.block.id, kind_id=self.kinds["janpad_ceo"].id, holder_name="A. Khan", actor=None)
         self.collector = save_office(area_id=self.district.id, kind_id=self.kinds["collector"].id,
-                                     holder_name="R. Sharma", language="en")
+                                     holder_name="R. Sharma", language="en", actor=None)
         self.scheme = save_scheme(code="PMAY-G", name_en="Pradhan Mantri Awas Yojana (Gramin)",
                                   name_hi="प्रधानमंत्री आवास योजना (ग्रामीण)", department="Rural Development",
                                   proof_of_delivery="Sanction order and first instalment date",
-                                  documents_required="Aadhaar (last 4)\nJob card")
+                                  documents_required="Aadhaar (last 4)\nJob card", actor=None)
         set_ladder(self.scheme, [(self.kinds["panchayat_secretary"].id, 15), (self.kinds["janpad_ceo"].id, 15),
-                                 (self.kinds["collector"].id, 30)])
+                                 (self.kinds["collector"].id, 30)], actor=None)
         mk = auth_services.create_user
-        self.admin = mk(username="admin", display_name="Admin", password=PASSWORD, role=Role.ADMIN, locale="en")
+        self.admin = mk(username="admin", display_name="Admin", password=PASSWORD, role=Role.ADMIN, locale="en", actor=None)
         self.supervisor = mk(username="supervisor", display_name="Supervisor", password=PASSWORD,
-                             role=Role.SUPERVISOR, areas=[self.state], locale="en")
+                             role=Role.SUPERVISOR, areas=[self.state], locale="en", actor=None)
         self.incharge = mk(username="incharge", display_name="In-charge Sehore", password=PASSWORD,
-                           role=Role.INCHARGE, areas=[self.district], locale="en")
+                           role=Role.INCHARGE, areas=[self.district], locale="en", actor=None)
         self.other_incharge = mk(username="other", display_name="In-charge Raisen", password=PASSWORD,
-                                 role=Role.INCHARGE, areas=[self.other_district], locale="en")
+                                 role=Role.INCHARGE, areas=[self.other_district], locale="en", actor=None)
         self.disabled = mk(username="disabled", display_name="Disabled", password=PASSWORD,
-                           role=Role.INCHARGE, areas=[self.district], locale="en")
+                           role=Role.INCHARGE, areas=[self.district], locale="en", actor=None)
         self.disabled.active = False
         db.session.flush()
 

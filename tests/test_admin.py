@@ -4,6 +4,7 @@ Guards that users, the area tree, office kinds and offices, schemes and their la
 holiday calendar change exactly as the forms say: refusals show a clear message and leave the
 database untouched, disabling a user or resetting a password ends their sessions, new areas get
 the right materialised path, and configuration changes reach the case pages and due dates.
+A POST that saved nothing (an invalid form or a refused service call) answers 422.
 Who may open these pages at all is tests/test_routes_matrix.py's job.
 """
 from datetime import date, datetime, timedelta
@@ -108,7 +109,7 @@ def test_duplicate_username_is_refused_and_nothing_is_created(app, world, admin)
         "username": " InCharge ", "display_name": "Impostor", "role": "incharge", "areas": [world.district.id],
         "locale": "en", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
     })
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "That username is taken." in text_of(r)
     assert _count(app, User) == before
     assert _get(app, User, world.incharge.id).display_name == "In-charge Sehore"
@@ -120,12 +121,12 @@ def test_short_passwords_are_refused_on_create_and_reset(app, world, admin):
         "username": "shorty", "display_name": "Shorty", "role": "incharge", "areas": [world.district.id],
         "locale": "en", "password": "short", "confirm": "short",
     })
-    assert r.status_code == 200 and "Field must be between 10 and 256 characters long." in text_of(r)
+    assert r.status_code == 422 and "Field must be between 10 and 256 characters long." in text_of(r)
     assert _count(app, User) == before
 
     old_hash = _get(app, User, world.incharge.id).password_hash
     r = admin.post(f"/admin/users/{world.incharge.id}/password", data={"password": "short", "confirm": "short"})
-    assert r.status_code == 200 and "Field must be between 10 and 256 characters long." in text_of(r)
+    assert r.status_code == 422 and "Field must be between 10 and 256 characters long." in text_of(r)
     assert _get(app, User, world.incharge.id).password_hash == old_hash
     assert Auth(app.test_client()).login(world.incharge).status_code == 302
 
@@ -158,10 +159,10 @@ def test_disabling_a_user_ends_their_session_and_blocks_login(app, world, admin)
 
 def test_admin_cannot_disable_themselves_or_drop_their_role(app, world, admin):
     r = admin.post(f"/admin/users/{world.admin.id}", data=_user_form(world.admin, active=None))
-    assert r.status_code == 200 and "You cannot disable your own account." in text_of(r)
+    assert r.status_code == 422 and "You cannot disable your own account." in text_of(r)
     r = admin.post(f"/admin/users/{world.admin.id}",
                    data=_user_form(world.admin, role="supervisor", areas=[world.state.id]))
-    assert r.status_code == 200 and "You cannot remove your own administrator role." in text_of(r)
+    assert r.status_code == 422 and "You cannot remove your own administrator role." in text_of(r)
     me = _get(app, User, world.admin.id)
     assert me.active and me.role is Role.ADMIN and me.areas == []
     assert admin.get("/admin/").status_code == 200
@@ -178,6 +179,22 @@ def test_password_reset_ends_old_sessions_and_only_the_new_password_works(app, w
     assert Auth(app.test_client()).login(world.incharge).status_code == 401
     assert Auth(app.test_client()).login(world.incharge, NEW_PASSWORD).status_code == 302
     assert admin.get("/admin/").status_code == 200  # the administrator's own session is untouched
+
+
+def test_a_panchayat_is_granted_from_its_users_page(app, world, admin):
+    url = f"/admin/areas/{world.gp.id}/users"
+    assert f'href="{url}"' in admin.get(f"/admin/areas/{world.gp.id}").get_data(as_text=True)
+    assert "Nobody has this area directly" in text_of(admin.get(url))
+
+    r = admin.post(url, data={"grant-username": "nobody"})
+    assert r.status_code == 422 and "No account has that username." in text_of(r)
+    r = admin.post(url, data={"grant-username": " Other "})
+    assert r.status_code == 302 and r.headers["Location"].endswith(url)
+    user = _get(app, User, world.other_incharge.id)
+    assert sorted(a.id for a in user.areas) == sorted([world.other_district.id, world.gp.id])
+    assert "other · District in-charge" in text_of(admin.get(url))
+
+    assert admin.get(f"/admin/areas/{world.village.id}/users").status_code == 404  # nobody is scoped to a settlement
 
 
 # ---------------------------------------------------------------- area tree
@@ -215,11 +232,11 @@ def _child(app, parent_id, name) -> Area | None:
 
 def test_adding_district_block_panchayat_and_settlement(app, world, admin):
     r = _add_child(admin, world.state.id, "district", "Vidisha")
-    assert r.status_code == 200 and "A district needs a code." in text_of(r)
+    assert r.status_code == 422 and "A district needs a code." in text_of(r)
     assert _child(app, world.state.id, "Vidisha") is None
 
     r = _add_child(admin, world.state.id, "district", "Vidisha", code="shr")
-    assert r.status_code == 200 and "Another area already has that code." in text_of(r)
+    assert r.status_code == 422 and "Another area already has that code." in text_of(r)
 
     parent = _get(app, Area, world.state.id)
     for kind, name, code in [("district", "Vidisha", "vds"), ("block", "Basoda", ""),
@@ -234,7 +251,7 @@ def test_adding_district_block_panchayat_and_settlement(app, world, admin):
     assert _child(app, world.state.id, "Vidisha").name_hi == "Vidisha (hi)"
 
     r = _add_child(admin, world.district.id, "block", "ashta")  # same name as a sibling, other case
-    assert r.status_code == 200 and "An area of that name already exists here." in text_of(r)
+    assert r.status_code == 422 and "An area of that name already exists here." in text_of(r)
 
 
 def test_a_kind_not_allowed_under_the_parent_is_refused(app, world, admin):
@@ -242,7 +259,7 @@ def test_a_kind_not_allowed_under_the_parent_is_refused(app, world, admin):
     for parent, kind in [(world.district, "settlement"), (world.state, "block"), (world.block, "ward"),
                          (world.gp, "gram_panchayat")]:
         r = _add_child(admin, parent.id, kind, "Misplaced")
-        assert r.status_code == 200
+        assert r.status_code == 422
         assert "Not a valid choice" in text_of(r)
     assert _add_child(admin, world.village.id, "settlement", "Misplaced").status_code == 404
     assert _count(app, Area) == before
@@ -274,7 +291,7 @@ def test_renaming_a_district_keeps_its_code_required(app, world, admin):
     r = admin.post(f"/admin/areas/{world.district.id}", data={
         "edit-name_en": "Sehore Renamed", "edit-name_hi": "सीहोर", "edit-code": "", "edit-active": "y",
     })
-    assert r.status_code == 200 and "A district needs a code." in text_of(r)
+    assert r.status_code == 422 and "A district needs a code." in text_of(r)
     district = _get(app, Area, world.district.id)
     assert (district.name_en, district.code) == ("Sehore", "SHR")
 
@@ -299,7 +316,7 @@ def test_office_kinds_create_edit_and_duplicate_code(app, world, admin):
 
     before = _count(app, OfficeKind)
     r = admin.post("/admin/office-kinds", data={"code": "bdo", "name_en": "Another", "name_hi": "दूसरा"})
-    assert r.status_code == 200 and "Another office kind already has that code." in text_of(r)
+    assert r.status_code == 422 and "Another office kind already has that code." in text_of(r)
     assert _count(app, OfficeKind) == before
 
     r = admin.post(f"/admin/office-kinds/{kind.id}", data={"name_en": "BDO", "name_hi": "बीडीओ", "elected": "y"})
@@ -340,21 +357,21 @@ def test_second_office_of_a_kind_in_an_area_is_refused(app, world, admin):
     before = _count(app, Office)
     r = admin.post(f"/admin/areas/{world.gp.id}/offices/new",
                    data=_office_form(world.kinds["panchayat_secretary"].id, holder="Someone Else"))
-    assert r.status_code == 200 and "This area already has an office of that kind." in text_of(r)
+    assert r.status_code == 422 and "This area already has an office of that kind." in text_of(r)
     assert _count(app, Office) == before
 
     r = admin.post(f"/admin/offices/{world.sarpanch.id}",
                    data=_office_form(world.kinds["panchayat_secretary"].id, holder="Mohan Lal"))
-    assert r.status_code == 200 and "This area already has an office of that kind." in text_of(r)
+    assert r.status_code == 422 and "This area already has an office of that kind." in text_of(r)
     assert _get(app, Office, world.sarpanch.id).kind_id == world.kinds["sarpanch"].id
 
 
 def test_adding_the_missing_office_clears_the_case_pages_configuration_problem(app, world, admin):
     with app.app_context():
-        bdo = create_office_kind(code="bdo", name_en="Block Development Officer", name_hi="खंड विकास अधिकारी")
+        bdo = create_office_kind(code="bdo", name_en="Block Development Officer", name_hi="खंड विकास अधिकारी", actor=None)
         scheme = save_scheme(code="NSAP", name_en="Old-age pension", name_hi="वृद्धावस्था पेंशन",
-                             department="Social Justice", proof_of_delivery="First pension credit")
-        set_ladder(scheme, [(bdo.id, 10), (world.kinds["collector"].id, 20)])
+                             department="Social Justice", proof_of_delivery="First pension credit", actor=None)
+        set_ladder(scheme, [(bdo.id, 10), (world.kinds["collector"].id, 20)], actor=None)
         case = open_case(world.incharge, world.person(), scheme)
         for trigger in ("verify", "submit"):
             transition(case, world.incharge, trigger, step_data(trigger), expected_version=case.version)
@@ -411,7 +428,7 @@ def test_invalid_ladders_are_refused_and_change_nothing(app, world, admin, rows,
     before = _ladder(app, world.scheme.id)
     data = _ladder_form(*[(world.kinds[kind].id if kind else 0, days) for kind, days in rows])
     r = admin.post(f"/admin/schemes/{world.scheme.id}/ladder", data=data)
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert message in text_of(r)
     assert _ladder(app, world.scheme.id) == before
 
@@ -424,7 +441,7 @@ def test_ladder_cannot_be_shortened_below_a_level_where_cases_are(app, world, ad
     k = world.kinds
 
     r = admin.post(f"/admin/schemes/{world.scheme.id}/ladder", data=_ladder_form((k["panchayat_secretary"].id, 15)))
-    assert r.status_code == 200
+    assert r.status_code == 422
     assert "Some cases of this scheme are at level 2; the ladder needs at least that many levels." in text_of(r)
     assert _ladder(app, world.scheme.id) == before
 
@@ -444,7 +461,7 @@ def test_holidays_add_refuse_duplicate_and_delete(app, world, admin):
     assert "Gandhi Jayanti" in text_of(admin.get("/admin/holidays?year=2026"))
 
     r = admin.post("/admin/holidays", data={**data, "name_en": "Again"})
-    assert r.status_code == 200 and "That date is already a holiday." in text_of(r)
+    assert r.status_code == 422 and "That date is already a holiday." in text_of(r)
     assert _count(app, Holiday) == 1
 
     with app.app_context():

@@ -509,7 +509,7 @@ def extra_app(app, database_url):
 
     @extra.post("/_test/audited")
     def audited():
-        create_holiday(date(2030, 1, 2), "Audited", "Audited")
+        create_holiday(date(2030, 1, 2), "Audited", "Audited", actor=None)
         db.session.commit()
         return "ok"
 
@@ -531,7 +531,7 @@ def extra_app(app, database_url):
 
 def test_a_refusal_rolls_back_whatever_the_request_did_before_it(app, world, extra_app):
     with app.app_context():
-        holiday = create_holiday(date(2026, 8, 15), "Independence Day", "स्वतंत्रता दिवस")
+        holiday = create_holiday(date(2026, 8, 15), "Independence Day", "स्वतंत्रता दिवस", actor=None)
         db.session.commit()
     start = last_seq(app)
     assert extra_app.test_client().post("/_test/change-then-refuse").status_code == 403
@@ -610,7 +610,7 @@ def trail_world(app, world):
         other_case = world.case(person=world.person(name="Kamla", settlement=world.other_village,
                                                    actor=world.other_incharge), actor=world.other_incharge)
         district_supervisor = create_user(username="sehore-sup", display_name="Sehore Supervisor", password=PASSWORD,
-                                          role=Role.SUPERVISOR, areas=[world.district], locale="en")
+                                          role=Role.SUPERVISOR, areas=[world.district], locale="en", actor=None)
         # An entry about this case filed under another district's area (the case moved, say).
         record("case.follow_up", actor=world.incharge, obj=case, area_path=world.other_village.path,
                data={"channel": "visit"})

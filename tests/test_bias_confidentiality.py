@@ -43,7 +43,7 @@ def setup(request, app, world):
     with app.app_context():
         colleague = auth_services.create_user(username="colleague", display_name="Second Sehore in-charge",
                                               password=PASSWORD, role=Role.INCHARGE, areas=[world.district],
-                                              locale="en")
+                                              locale="en", actor=None)
         second = supervisor("second_supervisor", [world.state], "Second Supervisor")
         raisen = supervisor("raisen_supervisor", [world.other_district], "Raisen Supervisor")
         complainant = someone_else() if request.param == "someone_else" else the_beneficiary()

@@ -42,7 +42,7 @@ def file(world, case=None, *, actor=None, role=AccusedRole.SARPANCH, kind=BiasKi
 
 def supervisor(username: str, areas, name: str | None = None):
     return auth_services.create_user(username=username, display_name=name or username.title(), password=PASSWORD,
-                                     role=Role.SUPERVISOR, areas=areas, locale="en")
+                                     role=Role.SUPERVISOR, areas=areas, locale="en", actor=None)
 
 
 def finding_data(finding: Finding = Finding.SUBSTANTIATED, reasons: str = "Two witnesses confirm the remark.",

@@ -79,9 +79,9 @@ def build(world, scale: int = 1) -> dict:
     unit), resolved in 10, 20 and 30 days. Lakhanpur (the rest of Sehore): 20·scale waiting,
     4·scale stalled, resolved in 5, 7, 9 and 11 days. Raisen and unsubmitted cases must not count.
     """
-    lakhanpur = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Lakhanpur", name_hi="लखनपुर", parent=world.block)
+    lakhanpur = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Lakhanpur", name_hi="लखनपुर", parent=world.block, actor=None)
     lakhanpur_village = create_area(kind=AreaKind.SETTLEMENT, name_en="Lakhanpur Tola", name_hi="लखनपुर टोला",
-                                    parent=lakhanpur)
+                                    parent=lakhanpur, actor=None)
     plan = ((world.village, 10, ["overdue"] * 7 + ["top"]), (lakhanpur_village, 20, ["overdue"] * 4))
     for settlement, waiting, stalls in plan:
         for _unit in range(scale):

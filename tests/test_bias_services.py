@@ -63,7 +63,7 @@ def test_filing_finds_the_post_from_the_case_and_snapshots_its_holder(world):
     assert report.area_path == report.case.area_path
     assert (report.status, report.reviewer_id, report.version) == (R.FILED, None, 1)
     # The holder changes later; the report keeps who held the post.
-    save_office(world.sarpanch, area_id=world.gp.id, kind_id=world.kinds["sarpanch"].id, holder_name="New Head")
+    save_office(world.sarpanch, area_id=world.gp.id, kind_id=world.kinds["sarpanch"].id, holder_name="New Head", actor=None)
     db.session.expire_all()
     assert db.session.get(BiasReport, report.id).accused_holder_name == "Mohan Lal"
 

@@ -388,7 +388,7 @@ def test_open_case_refused_outside_scope_or_for_admin(w, role):
 
 
 def test_open_case_refused_for_an_inactive_scheme(w):
-    save_scheme(w.scheme, active=False)
+    save_scheme(w.scheme, active=False, actor=None)
     with pytest.raises(CaseError):
         open_case(w.incharge, w.person(), w.scheme)
 
@@ -410,8 +410,8 @@ def test_submit_sets_level_one_office_and_working_day_due_date(w):
 def test_submit_skips_holidays_but_not_weekend_holidays(w):
     first_weekday = next(today() + timedelta(days=n) for n in range(1, 8) if (today() + timedelta(days=n)).weekday() < 5)
     saturday = next(today() + timedelta(days=n) for n in range(1, 8) if (today() + timedelta(days=n)).weekday() == 5)
-    create_holiday(first_weekday, "Test holiday", "परीक्षण अवकाश")
-    create_holiday(saturday, "Weekend holiday", "सप्ताहांत अवकाश")
+    create_holiday(first_weekday, "Test holiday", "परीक्षण अवकाश", actor=None)
+    create_holiday(saturday, "Weekend holiday", "सप्ताहांत अवकाश", actor=None)
     case = w.case(status="documented")
     transition(case, w.incharge, "submit", step_data("submit"), expected_version=case.version)
     due = stored(case.id).due_date
@@ -420,10 +420,10 @@ def test_submit_skips_holidays_but_not_weekend_holidays(w):
 
 
 def test_submit_with_no_office_of_the_ladder_kind(w):
-    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार")
+    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार", actor=None)
     scheme = save_scheme(code="NSAP-OAP", name_en="Old age pension", name_hi="वृद्धावस्था पेंशन",
-                         department="Social Justice", proof_of_delivery="First pension credit")
-    set_ladder(scheme, [(tehsildar.id, 10), (w.kinds["collector"].id, 20), (w.kinds["sarpanch"].id, 5)])
+                         department="Social Justice", proof_of_delivery="First pension credit", actor=None)
+    set_ladder(scheme, [(tehsildar.id, 10), (w.kinds["collector"].id, 20), (w.kinds["sarpanch"].id, 5)], actor=None)
     case = open_case(w.incharge, w.person(), scheme)
     transition(case, w.incharge, "verify", {}, expected_version=case.version)
     transition(case, w.incharge, "submit", step_data("submit"), expected_version=case.version)
@@ -441,12 +441,12 @@ def test_submit_with_no_office_of_the_ladder_kind(w):
 def test_office_in_the_other_district_is_never_chosen(w):
     from caseflow.areas.services import save_office
 
-    save_office(area_id=w.other_village.id, kind_id=w.kinds["collector"].id, holder_name="Not ours")
-    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार")
-    save_office(area_id=w.other_district.id, kind_id=tehsildar.id, holder_name="Also not ours")
+    save_office(area_id=w.other_village.id, kind_id=w.kinds["collector"].id, holder_name="Not ours", actor=None)
+    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार", actor=None)
+    save_office(area_id=w.other_district.id, kind_id=tehsildar.id, holder_name="Also not ours", actor=None)
     scheme = save_scheme(code="PMUY", name_en="Ujjwala", name_hi="उज्ज्वला", department="Petroleum",
-                         proof_of_delivery="LPG connection number")
-    set_ladder(scheme, [(tehsildar.id, 10), (w.kinds["collector"].id, 20)])
+                         proof_of_delivery="LPG connection number", actor=None)
+    set_ladder(scheme, [(tehsildar.id, 10), (w.kinds["collector"].id, 20)], actor=None)
     case = open_case(w.incharge, w.person(), scheme)
     transition(case, w.incharge, "verify", {}, expected_version=case.version)
     transition(case, w.incharge, "submit", step_data("submit"), expected_version=case.version)
@@ -490,7 +490,7 @@ def test_scope_of_cases(w):
     theirs = w.case(person=w.person(name="Shanti Bai", settlement=w.other_village, actor=w.other_incharge),
                     actor=w.other_incharge, status="documented")
     unscoped = auth_services.create_user(username="nowhere", display_name="No areas", password=PASSWORD,
-                                         role=Role.INCHARGE, areas=[], locale="en")
+                                         role=Role.INCHARGE, areas=[], locale="en", actor=None)
 
     def visible(user):
         return set(db.session.scalars(sa.select(Case.id).where(in_scope(user, Case.area_path))))

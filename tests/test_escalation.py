@@ -190,7 +190,7 @@ def test_manual_escalation_of_a_flagged_case_clears_the_flag(app, w):
     ok(sweep(app, "--now", LATE), 3)
     from caseflow.areas.services import save_office
 
-    save_office(area_id=w.district.id, kind_id=tehsildar.id, holder_name="T. Singh")
+    save_office(area_id=w.district.id, kind_id=tehsildar.id, holder_name="T. Singh", actor=None)
     case = db.session.get(Case, case.id, populate_existing=True)
     with fixed_today(date(2027, 1, 5)):
         transition(case, w.incharge, "escalate", {}, expected_version=case.version)  # overdue: no reason needed
@@ -268,7 +268,7 @@ def test_send_back_refusals_write_nothing(w, kind, error):
 
     w.other_supervisor = auth_services.create_user(username="sup2", display_name="Raisen supervisor",
                                                    password=PASSWORD, role=Role.SUPERVISOR,
-                                                   areas=[w.other_district], locale="en")
+                                                   areas=[w.other_district], locale="en", actor=None)
     case, how = _refusal_case(w, kind)
     db.session.commit()  # the setup stays; the refused attempt is rolled back as a request would be
     before = row(case.id)
@@ -319,8 +319,8 @@ def test_working_days_are_counted_without_weekends_and_holidays():
 
 def test_due_dates_skip_weekends_and_holidays(w):
     assert row(submitted(w).id)[3] == DUE
-    create_holiday(date(2026, 12, 25), "Christmas", "क्रिसमस")
-    create_holiday(date(2026, 12, 8), "Local fair", "मेला")
+    create_holiday(date(2026, 12, 25), "Christmas", "क्रिसमस", actor=None)
+    create_holiday(date(2026, 12, 8), "Local fair", "मेला", actor=None)
     assert row(submitted(w).id)[3] == date(2026, 12, 29)  # two weekday holidays: two more working days
 
 
@@ -340,7 +340,7 @@ def test_standing_on_track_at_risk_overdue(w, on, expected):
 
 def test_a_holiday_brings_the_risk_forward(w):
     case = submitted(w)
-    create_holiday(date(2026, 12, 24), "Local holiday", "स्थानीय अवकाश")
+    create_holiday(date(2026, 12, 24), "Local holiday", "स्थानीय अवकाश", actor=None)
     # The due date was set before the holiday was declared; the time left shrinks.
     assert sla_standing(case, date(2026, 12, 21)) == ("at_risk", 3)
 

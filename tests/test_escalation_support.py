@@ -57,17 +57,17 @@ def sarpanch_scheme(w, levels=("panchayat_secretary", "sarpanch", "collector")):
     """A scheme whose ladder names the village's elected head: secretary 10 → sarpanch 10 → collector 20."""
     days = {"panchayat_secretary": 10, "sarpanch": 10, "collector": 20, "janpad_ceo": 15}
     scheme = save_scheme(code="PMUY-" + str(len(levels)), name_en="Ujjwala", name_hi="उज्ज्वला",
-                         department="Petroleum", proof_of_delivery="LPG connection number")
-    set_ladder(scheme, [(w.kinds[k].id, days[k]) for k in levels])
+                         department="Petroleum", proof_of_delivery="LPG connection number", actor=None)
+    set_ladder(scheme, [(w.kinds[k].id, days[k]) for k in levels], actor=None)
     return scheme
 
 
 def scheme_with_missing_office(w):
     """Level 2 names an office kind that exists nowhere: cases cannot be routed past level 1."""
-    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार")
+    tehsildar = create_office_kind(code="tehsildar", name_en="Tehsildar", name_hi="तहसीलदार", actor=None)
     scheme = save_scheme(code="NSAP", name_en="Old age pension", name_hi="वृद्धावस्था पेंशन",
-                         department="Social Justice", proof_of_delivery="First pension credit")
-    set_ladder(scheme, [(w.kinds["panchayat_secretary"].id, 15), (tehsildar.id, 15), (w.kinds["collector"].id, 30)])
+                         department="Social Justice", proof_of_delivery="First pension credit", actor=None)
+    set_ladder(scheme, [(w.kinds["panchayat_secretary"].id, 15), (tehsildar.id, 15), (w.kinds["collector"].id, 30)], actor=None)
     return scheme, tehsildar
 
 
@@ -98,7 +98,7 @@ def _second_supervisor(w):
 
     found = db.session.scalar(sa.select(User).where(User.username == "confirmer"))
     return found or auth_services.create_user(username="confirmer", display_name="Second supervisor",
-                                              password=PASSWORD, role=Role.SUPERVISOR, areas=[w.state], locale="en")
+                                              password=PASSWORD, role=Role.SUPERVISOR, areas=[w.state], locale="en", actor=None)
 
 
 UNSUBSTANTIATED = dict(status=ReviewStatus.CONCLUDED, finding=Finding.UNSUBSTANTIATED)

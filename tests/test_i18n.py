@@ -50,7 +50,7 @@ def test_pages_follow_the_users_language(world, auth, client, app):
 
     with app.app_context():
         user = db.session.get(type(world.incharge), world.incharge.id)
-        set_locale(user, "hi")
+        set_locale(user, "hi", actor=None)
         db.session.commit()
     auth.login(world.incharge)
     page = client.get("/queue").get_data(as_text=True)

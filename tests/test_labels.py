@@ -181,7 +181,7 @@ def test_label_reads_members_and_stored_codes():
 def hindi_supervisor(app, world):
     with app.app_context():
         user = db.session.get(type(world.supervisor), world.supervisor.id)
-        set_locale(user, "hi")
+        set_locale(user, "hi", actor=None)
         db.session.commit()
     return world.supervisor
 

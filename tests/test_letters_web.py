@@ -35,7 +35,7 @@ def letters(app, world):
         from caseflow.letters.services import draft_letter
 
         rsn_office = save_office(area_id=world.other_district.id, kind_id=world.kinds["collector"].id,
-                                 holder_name="P. Rao", language="en")
+                                 holder_name="P. Rao", language="en", actor=None)
         rsn = draft_letter(rsn_case, rsn_office, actor=world.other_incharge, level=1, due_within_days=15)
         db.session.commit()
         return {"case": case.id, "shr": shr.id, "rsn": rsn.id, "shr_ref": shr.reference, "rsn_ref": rsn.reference}

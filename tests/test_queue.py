@@ -77,15 +77,15 @@ def test_case_scope_selects_exactly_what_in_scope_selects(app, world):
         world.case(status="submitted")
         other_person = world.person(settlement=world.other_village, actor=world.other_incharge)
         world.case(person=other_person, actor=world.other_incharge, status="identified")
-        second_block = create_area(kind=AreaKind.BLOCK, name_en="Ichhawar", name_hi="इछावर", parent=world.district)
+        second_block = create_area(kind=AreaKind.BLOCK, name_en="Ichhawar", name_hi="इछावर", parent=world.district, actor=None)
         users = [
             db.session.get(User, uid) for uid in (world.incharge.id, world.other_incharge.id, world.supervisor.id,
                                                   world.admin.id)
         ]
         users.append(create_user(username="blockuser", display_name="Block", password=PASSWORD,
-                                 role=Role.INCHARGE, areas=[world.block]))
+                                 role=Role.INCHARGE, areas=[world.block], actor=None))
         users.append(create_user(username="mixed", display_name="Mixed", password=PASSWORD,
-                                 role=Role.INCHARGE, areas=[second_block, world.other_district]))
+                                 role=Role.INCHARGE, areas=[second_block, world.other_district], actor=None))
         for user in users:
             generic = set(db.session.scalars(sa.select(Case.id).where(in_scope(user, Case.area_path))))
             fast = set(db.session.scalars(sa.select(Case.id).where(case_scope(user))))

@@ -78,7 +78,7 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(csrf_app, 
         response = clients[role].post(url, data=data)
         assert response.status_code == 400, f"POST {url} without a token: {response.status_code}"
         posted.append(rule.endpoint)
-    assert {"auth.login", "auth.logout", "cases.step", "admin.user_new"} <= set(posted)
+    assert {"auth.login", "auth.logout", "cases.step", "users.new"} <= set(posted)
     assert snapshot(csrf_app) == before
     assert clients["incharge"].get("/account/password").status_code == 200  # logout without a token did nothing
     assert _to_login(clients["anonymous"].get("/queue"))  # login without a token did not sign in
@@ -226,12 +226,12 @@ def test_disabling_a_user_ends_their_sessions_for_good(app, world):
     with app.app_context():
         user = _user(world.incharge.id)
         fields = dict(display_name=user.display_name, role=user.role, areas=user.areas, locale=user.locale)
-        auth_services.update_user(user, **fields, active=False)
+        auth_services.update_user(user, **fields, active=False, actor=None)
         db.session.commit()
     assert _to_login(client.get("/queue"))
     with app.app_context():  # enabled again: the old session stays ended
         user = _user(world.incharge.id)
-        auth_services.update_user(user, **{**fields, "areas": user.areas}, active=True)
+        auth_services.update_user(user, **{**fields, "areas": user.areas}, active=True, actor=None)
         db.session.commit()
     assert _to_login(client.get("/queue"))
     assert _signed_in_client(app, world.incharge).get("/queue").status_code == 200
@@ -240,7 +240,7 @@ def test_disabling_a_user_ends_their_sessions_for_good(app, world):
 def test_password_set_elsewhere_ends_sessions(app, world):
     client = _signed_in_client(app, world.incharge)
     with app.app_context():
-        auth_services.set_password(_user(world.incharge.id), NEW_PASSWORD)
+        auth_services.set_password(_user(world.incharge.id), NEW_PASSWORD, actor=None)
         db.session.commit()
     assert _to_login(client.get("/queue"))
     assert Auth(client).login(world.incharge).status_code == 401

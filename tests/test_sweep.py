@@ -110,8 +110,8 @@ def test_a_second_run_changes_nothing_and_a_later_one_moves_one_more_level(app, 
 def test_holidays_and_weekends_do_not_count_towards_the_new_limit(app, w):
     case = submitted(w)
     with fixed_today(FRIDAY):
-        create_holiday(date(2027, 1, 1), "New Year", "नव वर्ष")
-        create_holiday(date(2027, 1, 11), "Local holiday", "स्थानीय अवकाश")
+        create_holiday(date(2027, 1, 1), "New Year", "नव वर्ष", actor=None)
+        create_holiday(date(2027, 1, 11), "Local holiday", "स्थानीय अवकाश", actor=None)
     ok(sweep(app, "--now", SATURDAY_AFTER.isoformat()))
     # 28–31 Dec (4), 4–8 Jan (9), 12–15 Jan (13), 18–19 Jan (15).
     assert row(case.id)[3] == date(2027, 1, 19)
@@ -160,7 +160,7 @@ def test_an_unresolvable_office_is_a_configuration_problem_until_fixed(app, w):
     ok(sweep(app, "--now", "2026-12-28"), 3)  # still a problem, still exits 3, no second event
     assert len(events(case.id, EventKind.ATTENTION)) == 1
 
-    save_office(area_id=w.block.id, kind_id=tehsildar.id, holder_name="T. Singh")
+    save_office(area_id=w.block.id, kind_id=tehsildar.id, holder_name="T. Singh", actor=None)
     ok(sweep(app, "--now", "2026-12-29"))
     assert row(case.id)[:2] == (S.ESCALATED, 2)
     assert row(case.id)[4:6] == (None, None)  # cleared when the case moved on

@@ -41,7 +41,7 @@ def hash_password(password: str) -> str:
 
 
 def create_user(*, username: str, display_name: str, password: str, role: Role, areas: list[Area] = (),
-                locale: str = "hi", phone: str | None = None) -> User:
+                locale: str = "hi", phone: str | None = None, actor) -> User:
     username = username.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise AccountError(_l("That username is taken."))
@@ -49,11 +49,18 @@ def create_user(*, username: str, display_name: str, password: str, role: Role, 
                 role=role, locale=locale, phone=phone, areas=list(areas))
     db.session.add(user)
     db.session.flush()
-    record("user.created", obj=user, data={"role": role, "area_ids": [a.id for a in user.areas]})
+    record("user.created", actor=actor, obj=user, data={"role": role, "area_ids": [a.id for a in user.areas]})
     return user
 
 
-def update_user(user: User, *, display_name: str, role: Role, areas: list[Area], locale: str, active: bool) -> User:
+def update_user(user: User, *, display_name: str, role: Role, areas: list[Area], locale: str, active: bool,
+                actor) -> User:
+    """Change an account. An administrator cannot lock themselves out: the last way in is their own account."""
+    if actor is not None and getattr(actor, "id", actor) == user.id:
+        if not active:
+            raise AccountError(_l("You cannot disable your own account."))
+        if role is not Role.ADMIN and user.role is Role.ADMIN:
+            raise AccountError(_l("You cannot remove your own administrator role."))
     scope_changed = role is not user.role or {a.id for a in areas} != {a.id for a in user.areas}
     user.display_name, user.role, user.areas, user.locale = display_name.strip(), role, list(areas), locale
     if user.active and not active or scope_changed:
@@ -62,7 +69,7 @@ def update_user(user: User, *, display_name: str, role: Role, areas: list[Area],
     user.active = active
     fields = changed_fields(user, "display_name", "role", "areas", "locale", "active")
     record("user.disabled" if "active" in fields and not active else "user.enabled" if "active" in fields
-           else "user.updated", obj=user, data={"fields": fields, "area_ids": [a.id for a in user.areas]})
+           else "user.updated", actor=actor, obj=user, data={"fields": fields, "area_ids": [a.id for a in user.areas]})
     db.session.flush()
     return user
 
@@ -71,19 +78,20 @@ def end_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def set_password(user: User, new_password: str) -> None:
+def set_password(user: User, new_password: str, *, actor) -> None:
+    """A new password (the user's own, or reset by an administrator) ends every session of the account."""
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     end_sessions(user)
-    record("user.password_changed", obj=user)
+    record("user.password_changed", actor=actor, obj=user)
     db.session.flush()
 
 
-def set_locale(user: User, locale: str) -> None:
+def set_locale(user: User, locale: str, *, actor) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Unknown language."))
     user.locale = locale
-    record("user.locale_changed", obj=user, data={"locale": locale})
+    record("user.locale_changed", actor=actor, obj=user, data={"locale": locale})
     db.session.flush()
 
 
@@ -166,10 +174,10 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
-def add_area(user: User, area: Area) -> User:
+def add_area(user: User, area: Area, *, actor) -> User:
     """Widen a user's scope by one area. Sessions continue: their powers grew, none shrank."""
     if area.id not in {a.id for a in user.areas}:
         user.areas = [*user.areas, area]
-    record("user.area_added", obj=user, data={"area_id": area.id})
+    record("user.area_added", actor=actor, obj=user, data={"area_id": area.id})
     db.session.flush()
     return user

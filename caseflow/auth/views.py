@@ -79,7 +79,7 @@ def password():
         if not services.check_password(current_user, form.current.data):
             flash(_("The current password is wrong."), "error")
         else:
-            services.set_password(current_user, form.new.data)
+            services.set_password(current_user, form.new.data, actor=current_user)
             db.session.commit()
             login_user(current_user._get_current_object())  # this session continues; every other one ends
             flash(_("Password changed. Other sessions have been signed out."), "success")
@@ -93,7 +93,7 @@ def language():
     if form.validate_on_submit():
         lang = form.lang.data
         if current_user.is_authenticated:
-            services.set_locale(current_user, lang)
+            services.set_locale(current_user, lang, actor=current_user)
             db.session.commit()
         else:
             session["lang"] = lang

@@ -1,14 +1,20 @@
-"""Working-day arithmetic: weekends and the holiday calendar do not count."""
+"""Working-day arithmetic (weekends and the holiday calendar do not count) and keeping that calendar."""
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from caseflow.audit.services import record
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.holidays.models import Holiday
 
 # A time limit of N working days never spans more than this many calendar days per day.
 _SPAN_FACTOR = 3
+
+
+class HolidayError(Refused):
+    pass
 
 
 def holidays_between(start: date, end: date) -> set[date]:
@@ -30,15 +36,18 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def create_holiday(day: date, name_en: str, name_hi: str) -> Holiday:
-    holiday = Holiday(day=day, name_en=name_en, name_hi=name_hi)
+def create_holiday(day: date, name_en: str, name_hi: str, *, actor) -> Holiday:
+    """Add a holiday; a date is a holiday once (two on one day share a name, "Dussehra / Gandhi Jayanti")."""
+    if db.session.scalar(sa.select(Holiday.id).where(Holiday.day == day)) is not None:
+        raise HolidayError(_l("That date is already a holiday."))
+    holiday = Holiday(day=day, name_en=name_en.strip(), name_hi=name_hi.strip())
     db.session.add(holiday)
     db.session.flush()
-    record("holiday.created", obj=holiday, data={"day": day})
+    record("holiday.created", actor=actor, obj=holiday, data={"day": day})
     return holiday
 
 
-def delete_holiday(holiday: Holiday) -> None:
-    record("holiday.deleted", obj=holiday, data={"day": holiday.day})
+def delete_holiday(holiday: Holiday, *, actor) -> None:
+    record("holiday.deleted", actor=actor, obj=holiday, data={"day": holiday.day})
     db.session.delete(holiday)
     db.session.flush()

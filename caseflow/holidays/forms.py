@@ -1,0 +1,20 @@
+"""Forms of the holiday calendar page. Whether a date may be added is `holidays.services`' rule."""
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, StringField
+from wtforms.validators import DataRequired, Length
+
+from caseflow.forms import Form
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class HolidayForm(Form):
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter a date."))])
+    name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+    name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
+
+
+class DeleteForm(Form):
+    """No fields: carries the CSRF token of a delete button."""
