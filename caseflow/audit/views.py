@@ -1,7 +1,7 @@
 """Audit trail pages: a supervisor reads the trail of any case, beneficiary, bias report or
 letter in their areas.
 
-Only entries whose own area path lies in the reader's scope are shown (`in_scope` on the
+Only entries whose own area path lies in the reader's scope are shown (`scope.visible` on the
 entry, not only on the object), so a supervisor never reads what happened outside their areas.
 In-charges are refused (403) for objects in their scope and get the usual 404 outside it;
 administrators configure and read no trails.
@@ -16,9 +16,10 @@ from flask_login import current_user, login_required
 
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import Role, User
+from caseflow.cases import panels
 from caseflow.db import LOCAL_TZ
 from caseflow.extensions import db
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.scope import CASE_ROLES, load_or_404, visible
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -228,7 +229,7 @@ def trail(object_type: str, object_id: int):
     before = request.args.get("before", type=int)
     match = sa.or_(*(sa.and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_(ids))
                      for kind, ids in _targets(object_type, obj)))
-    query = sa.select(AuditEntry).where(match, in_scope(current_user, AuditEntry.area_path))
+    query = sa.select(AuditEntry).where(match, visible(current_user, AuditEntry))
     if before:
         query = query.where(AuditEntry.seq < before)
     entries = db.session.scalars(query.order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE + 1)).all()
@@ -254,6 +255,7 @@ def trail(object_type: str, object_id: int):
                            back=_back_link(object_type, obj))
 
 
+@panels.register(bp, "audit", order=40)
 def case_panel(case, user) -> dict:
     """What the case page shows from this domain (template: templates/audit/_case_panel.html)."""
     if user.role is not Role.SUPERVISOR:

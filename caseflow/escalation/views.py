@@ -9,25 +9,28 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
+from caseflow.cases import panels
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, EventKind
 from caseflow.cases.queries import sla_standing
-from caseflow.cases.services import CaseError
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
 from caseflow.escalation import services
 from caseflow.escalation.forms import SendBackForm
 from caseflow.escalation.models import SweepRun
-from caseflow.exceptions import Stale
 from caseflow.extensions import db
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.schemes.models import Scheme
+from caseflow.scope import CASE_ROLES, load_or_404, visible
+from caseflow.web import commit, stale_page
 
 bp = Blueprint("escalation", __name__, url_prefix="/escalation")
 PAGE_SIZE = 50
+CASE_CHANGED = _l("This case changed")
 
 
 @bp.before_request
@@ -47,7 +50,7 @@ def _cursor(raw: str | None) -> tuple[date, int] | None:
 
 def _attention_list(attention: Attention, template: str):
     base = sa.select(Case).where(
-        in_scope(current_user, Case.area_path), Case.attention == attention, Case.status.in_(WAITING_STATUSES))
+        visible(current_user, Case), Case.attention == attention, Case.status.in_(WAITING_STATUSES))
     total = db.session.scalar(base.with_only_columns(sa.func.count()))
     query = base.options(selectinload(Case.office), selectinload(Case.assigned_to))
     after = _cursor(request.args.get("after"))
@@ -90,8 +93,6 @@ def _why_flagged(cases: list[Case]) -> dict[int, dict]:
 
 def _groups(counts) -> list[dict]:
     """Flagged cases per scheme and level, with the office kind the next level names."""
-    from caseflow.schemes.models import Scheme
-
     schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme).where(Scheme.id.in_({r[0] for r in counts})))}
     groups = []
     for scheme_id, level, count in sorted(counts, key=lambda r: (-r[2], r[0], r[1])):
@@ -118,29 +119,20 @@ def send_back(case_id: int):
         abort(403)
     case = load_or_404(Case, case_id, current_user)
     form = SendBackForm(prefix="sb")
+    back = url_for("cases.show", case_id=case_id)
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
-            return _stale(case_id, form.reason.data)
+            return stale_page(back, form.reason.data, what=CASE_CHANGED)
         flash(_("The case was not sent back: a reason is required."), "error")
-        return redirect(url_for("cases.show", case_id=case_id), code=303)
-    try:
-        services.send_back(case, current_user, reason=form.reason.data, expected_version=form.expected_version)
-    except Stale:
-        return _stale(case_id, form.reason.data)
-    except CaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("cases.show", case_id=case_id), code=303)
-    db.session.commit()
+        return redirect(back, code=303)
+    commit(lambda: services.send_back(case, current_user, reason=form.reason.data,
+                                      expected_version=form.expected_version),
+           refused=lambda: redirect(back, code=303), back=back, unsent=form.reason.data, what=CASE_CHANGED)
     flash(_("The case was sent back to level %(n)d, with a fresh time limit.", n=case.level), "success")
-    return redirect(url_for("cases.show", case_id=case_id), code=303)
+    return redirect(back, code=303)
 
 
-def _stale(case_id: int, unsent: str | None):
-    db.session.rollback()
-    return render_template("cases/stale.html", case_id=case_id, unsent=unsent), 409
-
-
+@panels.register(bp, "escalation", order=10)
 def case_panel(case: Case, user: User) -> dict:
     """What the case page shows from this domain (template: templates/escalation/_case_panel.html).
 
