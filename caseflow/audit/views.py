@@ -14,18 +14,28 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from caseflow.areas.models import Office
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import Role, User
+from caseflow.beneficiaries.models import Beneficiary
+from caseflow.bias import workflow as bias_workflow
+from caseflow.bias.models import BiasReport, ReviewStatus
 from caseflow.cases import panels
+from caseflow.cases import workflow as case_workflow
+from caseflow.cases.forms import CHANNEL_LABELS
+from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.db import LOCAL_TZ
 from caseflow.extensions import db
+from caseflow.i18n import locale_code
+from caseflow.letters.models import Letter
 from caseflow.scope import CASE_ROLES, load_or_404, visible
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 PAGE_SIZE = 100
 # Object types whose rows carry an area path, so their trail can be scoped.
-TRAIL_TYPES = ("cases", "beneficiaries", "bias_reports", "letters")
+TRAIL_MODELS = {"cases": Case, "beneficiaries": Beneficiary, "bias_reports": BiasReport, "letters": Letter}
+TRAIL_TYPES = tuple(TRAIL_MODELS)
 
 ACTION_LABELS = {
     "case.opened": _l("Case opened"),
@@ -87,27 +97,19 @@ def action_label(action: str) -> str:
     if action in ACTION_LABELS:
         return str(ACTION_LABELS[action])
     if action.startswith("bias."):
-        from caseflow.bias.workflow import LABELS
-
         step = action.removeprefix("bias.")
-        if step in LABELS:
-            return _("Bias review: %(step)s", step=LABELS[step])
+        if step in bias_workflow.LABELS:
+            return _("Bias review: %(step)s", step=bias_workflow.LABELS[step])
     return action
 
 
 def _status_text(object_type: str | None, value) -> str:
     try:
         if object_type == "cases":
-            from caseflow.cases.models import CaseStatus
-            from caseflow.cases.workflow import status_label
-
-            return str(status_label(CaseStatus(value)))
+            return str(case_workflow.status_label(CaseStatus(value)))
         if object_type == "bias_reports":
-            from caseflow.bias.models import ReviewStatus
-            from caseflow.bias.workflow import status_label
-
-            return str(status_label(ReviewStatus(value)))
-    except (ValueError, KeyError, ImportError):
+            return str(bias_workflow.status_label(ReviewStatus(value)))
+    except (ValueError, KeyError):
         pass
     return str(value)
 
@@ -118,9 +120,7 @@ def _step_text(entry: AuditEntry) -> str | None:
         return None
     step = data.get("trigger")
     if entry.object_type == "cases" and step:
-        from caseflow.cases.workflow import DONE_LABELS
-
-        step = DONE_LABELS.get(step, step)
+        step = case_workflow.DONE_LABELS.get(step, step)
     moved = f"{_status_text(entry.object_type, data.get('from'))} → {_status_text(entry.object_type, data.get('to'))}"
     return f"{step}: {moved}" if step else moved
 
@@ -137,9 +137,6 @@ def _value_text(value) -> str:
 
 def describe(entry: AuditEntry, names: dict[int, str], offices: dict[int, str]) -> list[str]:
     """Short lines telling what the entry's data says: ids, codes and field names only."""
-    from caseflow.cases.forms import CHANNEL_LABELS
-    from caseflow.cases.models import Channel
-
     lines = []
     step = _step_text(entry)
     if step:
@@ -160,9 +157,6 @@ def describe(entry: AuditEntry, names: dict[int, str], offices: dict[int, str]) 
 
 
 def _office_titles(entries) -> dict[int, str]:
-    from caseflow.areas.models import Office
-    from caseflow.i18n import locale_code
-
     ids = {e.data.get("office_id") for e in entries if isinstance((e.data or {}).get("office_id"), int)}
     if not ids:
         return {}
@@ -174,22 +168,12 @@ def _local_time(at) -> str:
     return at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S")
 
 
-def _models() -> dict:
-    from caseflow.beneficiaries.models import Beneficiary
-    from caseflow.bias.models import BiasReport
-    from caseflow.cases.models import Case
-    from caseflow.letters.models import Letter
-
-    return {"cases": Case, "beneficiaries": Beneficiary, "bias_reports": BiasReport, "letters": Letter}
-
-
 def _targets(object_type: str, obj) -> list[tuple[str, list[str]]]:
     """The object, and for a case also its letters and bias reports: one trail tells its whole story."""
     targets = [(object_type, [str(obj.id)])]
     if object_type == "cases":
-        models = _models()
         for related in ("letters", "bias_reports"):
-            model = models[related]
+            model = TRAIL_MODELS[related]
             ids = db.session.scalars(sa.select(model.id).where(model.case_id == obj.id)).all()
             if ids:
                 targets.append((related, [str(i) for i in ids]))
@@ -223,7 +207,7 @@ def trail(object_type: str, object_id: int):
     if current_user.role not in CASE_ROLES:
         abort(403)
     # Scope first: an in-charge learns nothing about objects outside their areas (the usual 404).
-    obj = load_or_404(_models()[object_type], object_id, current_user)
+    obj = load_or_404(TRAIL_MODELS[object_type], object_id, current_user)
     if current_user.role is not Role.SUPERVISOR:
         abort(403)
     before = request.args.get("before", type=int)
