@@ -1,13 +1,22 @@
 """Who may see what: the one place that scopes queries and loads objects for a user.
 
-Every query for cases and beneficiaries goes through `in_scope`, and every single object
-through `load_or_404`, which answers 404 for an object outside the user's areas exactly as
-for one that does not exist, so scope cannot be probed by guessing ids.
+- `visible(who, Model)`: the WHERE clause for the rows of any scoped model (cases, letters,
+  beneficiaries, bias reports, audit entries: an `area_path` column; areas: `Area.path`).
+  A model that also stores `district_id` (cases, letters) gets the form its indexes serve.
+- `load_or_404(Model, id, user)`: one scoped object, or the same 404 for an object outside the
+  user's areas as for one that does not exist, so scope cannot be probed by guessing ids.
+- `path_in_scope(user, path)`: the same rule in memory, for a service checking one object.
+- `OPERATOR`: the command line's scope (every row), passed explicitly; a missing user (None)
+  sees nothing, never everything.
+
+Only in-charges and supervisors have areas to work in; administrators configure, they see no
+beneficiaries or cases.
 """
 import sqlalchemy as sa
 from flask import abort
+from sqlalchemy.orm import InstrumentedAttribute
 
-from caseflow.areas.models import subtree_bounds
+from caseflow.areas.models import Area, AreaKind, subtree_bounds
 from caseflow.audit.web import note_refused_object
 from caseflow.auth.models import Role, User
 from caseflow.extensions import db
@@ -16,53 +25,100 @@ from caseflow.extensions import db
 CASE_ROLES = (Role.INCHARGE, Role.SUPERVISOR)
 
 
-def in_scope(user: User, path_column) -> sa.ColumnElement[bool]:
-    """A WHERE clause true for rows whose area path lies in one of the user's subtrees."""
-    if user is None or not user.is_authenticated or user.role not in CASE_ROLES or not user.areas:
+class Operator:
+    """Whoever runs a command on the server (cron, an operator's shell): every row of every area."""
+
+    def __repr__(self) -> str:
+        return "OPERATOR"
+
+
+OPERATOR = Operator()
+
+
+def path_column(model):
+    """The column holding a row's place in the area tree."""
+    return model.path if model is Area else model.area_path
+
+
+def _district_column(model):
+    # Area.district_id is a Python property, not a column: only stored ids can use an index.
+    column = getattr(model, "district_id", None)
+    return column if isinstance(column, InstrumentedAttribute) else None
+
+
+def subtree(model, path: str) -> sa.ColumnElement[bool]:
+    """Rows of `model` at `path` or below it: one index range."""
+    lo, hi = subtree_bounds(path)
+    column = path_column(model)
+    return sa.and_(column >= lo, column < hi)
+
+
+def _areas(user) -> list[Area]:
+    if user is None or not user.is_authenticated or user.role not in CASE_ROLES:
+        return []
+    return list(user.areas)
+
+
+def _every_state(areas: list[Area]) -> bool:
+    """True when the user's states are all the states there are: their scope is every row."""
+    states = {a.id for a in areas if a.kind is AreaKind.STATE}
+    if not states:
+        return False
+    roots = set(db.session.scalars(sa.select(Area.id).where(Area.parent_id.is_(None))))
+    return roots <= states
+
+
+def visible(who: "User | Operator | None", model) -> sa.ColumnElement[bool]:
+    """A WHERE clause true for the rows of `model` that lie in one of `who`'s areas.
+
+    For a model that stores `district_id` the clause is written for its indexes: every state
+    needs no filter, a district is an equality on district_id, anything smaller the path range.
+    Other models get the path range of each area. Both select the same rows.
+    """
+    if who is OPERATOR:
+        return sa.true()
+    areas = _areas(who)
+    if not areas:
         return sa.false()
+    district_id = _district_column(model)
+    if district_id is not None and _every_state(areas):
+        return sa.true()
     clauses = []
-    for area in user.areas:
-        lo, hi = subtree_bounds(area.path)
-        clauses.append(sa.and_(path_column >= lo, path_column < hi))
+    for area in areas:
+        if district_id is not None and area.kind is AreaKind.DISTRICT:
+            clauses.append(district_id == area.id)
+        else:
+            clauses.append(subtree(model, area.path))
     return sa.or_(*clauses)
 
 
-def path_in_scope(user: User, path: str) -> bool:
-    if user is None or user.role not in CASE_ROLES:
+def path_in_scope(who: "User | Operator | None", path: str | None) -> bool:
+    """`visible` for one path already in memory."""
+    if who is OPERATOR:
+        return True
+    if not path:
         return False
-    return any(subtree_bounds(a.path)[0] <= path < subtree_bounds(a.path)[1] for a in user.areas)
+    return any(lo <= path < hi for lo, hi in (subtree_bounds(a.path) for a in _areas(who)))
 
 
 def load_or_404(model, object_id: int, user: User, *, for_update: bool = False):
-    """Load one scoped object (it must have an `area_path` column) or abort with 404."""
-    query = sa.select(model).where(model.id == object_id, in_scope(user, model.area_path))
+    """Load one scoped object or abort with 404, noting the refusal for the audit trail."""
+    query = sa.select(model).where(model.id == object_id, visible(user, model))
     if for_update:
         query = query.execution_options(populate_existing=True)
     obj = db.session.scalars(query).first()
     if obj is None:
-        note_refused_object(model, object_id)
+        note_refused_object(model, object_id, path_column(model))
         abort(404)
     return obj
 
 
-def case_scope(user: User) -> sa.ColumnElement[bool]:
-    """`in_scope` for cases, written so the queue's indexes can serve it.
-
-    The same rows as `in_scope(user, Case.area_path)`: a state-wide area needs no filter, a
-    district is an equality on the stored district_id, anything smaller the path range.
-    """
-    from caseflow.areas.models import AreaKind
-    from caseflow.cases.models import Case
-
-    if user is None or not user.is_authenticated or user.role not in CASE_ROLES or not user.areas:
-        return sa.false()
-    clauses = []
-    for area in user.areas:
-        if area.kind is AreaKind.STATE:
-            return sa.true()
-        if area.kind is AreaKind.DISTRICT:
-            clauses.append(Case.district_id == area.id)
-        else:
-            lo, hi = subtree_bounds(area.path)
-            clauses.append(sa.and_(Case.area_path >= lo, Case.area_path < hi))
-    return sa.or_(*clauses)
+def districts(user: User) -> list[Area]:
+    """The districts a user works in, for filters: those their areas lie in, or lie under them."""
+    areas = _areas(user)
+    ids = {a.district_id for a in areas if a.district_id}
+    states = [subtree(Area, a.path) for a in areas if a.kind is AreaKind.STATE]
+    if not ids and not states:
+        return []
+    query = sa.select(Area).where(Area.kind == AreaKind.DISTRICT, sa.or_(Area.id.in_(ids), *states))
+    return db.session.scalars(query.order_by(Area.name_en)).all()

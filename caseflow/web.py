@@ -40,7 +40,7 @@ def commit(call: Callable[[], T], *, refused: Callable[[], object], back: str | 
         result = call()
         db.session.commit()
     except (Stale, StaleDataError):
-        abort(stale_page(back, unsent, what=what))
+        abort(make_response(stale_page(back, unsent, what=what)))
     except Refused as exc:
         db.session.rollback()
         for message in exc.messages:

@@ -24,7 +24,7 @@ from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
 from caseflow.schemes.services import save_scheme, set_ladder
-from caseflow.scope import in_scope, load_or_404
+from caseflow.scope import load_or_404, visible
 from tests.conftest import PASSWORD, step_data
 
 S = CaseStatus
@@ -492,14 +492,14 @@ def test_scope_of_cases(w):
     unscoped = auth_services.create_user(username="nowhere", display_name="No areas", password=PASSWORD,
                                          role=Role.INCHARGE, areas=[], locale="en", actor=None)
 
-    def visible(user):
-        return set(db.session.scalars(sa.select(Case.id).where(in_scope(user, Case.area_path))))
+    def cases_of(user):
+        return set(db.session.scalars(sa.select(Case.id).where(visible(user, Case))))
 
-    assert visible(w.incharge) == {ours.id}
-    assert visible(w.other_incharge) == {theirs.id}
-    assert visible(w.supervisor) == {ours.id, theirs.id}
-    assert visible(w.admin) == set()
-    assert visible(unscoped) == set()
+    assert cases_of(w.incharge) == {ours.id}
+    assert cases_of(w.other_incharge) == {theirs.id}
+    assert cases_of(w.supervisor) == {ours.id, theirs.id}
+    assert cases_of(w.admin) == set()
+    assert cases_of(unscoped) == set()
 
     assert load_or_404(Case, ours.id, w.incharge).id == ours.id
     assert load_or_404(Case, theirs.id, w.other_incharge).id == theirs.id

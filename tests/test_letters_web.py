@@ -265,7 +265,7 @@ def test_batch_prints_one_pdf_with_each_letters_own_page_numbers(app, world, cli
         db.session.commit()
     auth.login(world.incharge)
     register = client.get("/letters").get_data(as_text=True)
-    assert "3 letters" in register
+    assert "The batch prints the letters still to be sent (drafted) that match these filters: 3." in register
     url = re.search(r'href="(/letters/batch\?[^"]+)"', register).group(1).replace("&amp;", "&")
     steps = 0
     while True:
@@ -317,6 +317,32 @@ def test_batch_refuses_more_than_the_limit(app, world, letters, client, auth, mo
     page = client.get("/letters/batch?status=drafted")
     assert "cannot be printed at once" in text_of(page) and "Refresh" not in page.headers
     assert _letter(app, letters["shr"]).pdf_path is None
+
+
+def _batch_box(client, query: str = "") -> str:
+    page = client.get(f"/letters{query}").get_data(as_text=True)
+    return re.search(r'<p data-testid="batch-box">(.*?)</p>', page, re.S).group(1)
+
+
+def test_the_batch_box_says_which_letters_it_prints_and_why_none(app, world, letters, client, auth):
+    auth.login(world.incharge)
+    box = _batch_box(client)
+    assert "The batch prints the letters still to be sent (drafted) that match these filters: 1." in box
+    letter = _letter(app, letters["shr"])
+    assert _dispatch(client, letter).status_code == 303
+    # The only letter matching is dispatched: the box says the batch takes drafted letters only.
+    page = client.get("/letters").get_data(as_text=True)
+    box = _batch_box(client)
+    assert "the batch prints only the letters still to be sent (drafted)" in box
+    assert "none of the 1 letters that match these filters is still to be sent" in box
+    assert "choose their status in the filters" in box and "/letters/batch?" not in page
+    # Choosing the status prints those letters again, and the box says so.
+    page = client.get("/letters?status=dispatched").get_data(as_text=True)
+    assert "The batch prints the letters with the status “Dispatched” that match these filters: 1." in page
+    assert re.search(r'href="/letters/batch\?[^"]*status=dispatched', page)
+    # Nothing matching at all is a different answer.
+    box = _batch_box(client, "?from=2999-01-01")
+    assert "No letters match these filters, so there is nothing to print." in box
 
 
 def _ids(app, refs) -> list[int]:

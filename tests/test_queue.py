@@ -3,16 +3,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from caseflow.areas.models import AreaKind
-from caseflow.areas.services import create_area
-from caseflow.auth.models import Role, User
-from caseflow.auth.services import create_user
+from caseflow.auth.models import User
 from caseflow.cases import queries
 from caseflow.cases.models import Case, CaseStatus
 from caseflow.db import today
 from caseflow.extensions import db
-from caseflow.scope import case_scope, in_scope
-from tests.conftest import PASSWORD
 
 
 def _walk(user, filters, page_size):
@@ -69,27 +64,6 @@ def test_overdue_filter_and_counts(app, world):
         assert sum(counts.values()) == 8
         everything = _walk(user, queries.QueueFilters(status="all"), 3)
         assert len(everything) == 8
-
-
-def test_case_scope_selects_exactly_what_in_scope_selects(app, world):
-    """The queue's index-friendly scope is the same set as the generic subtree scope."""
-    with app.app_context():
-        world.case(status="submitted")
-        other_person = world.person(settlement=world.other_village, actor=world.other_incharge)
-        world.case(person=other_person, actor=world.other_incharge, status="identified")
-        second_block = create_area(kind=AreaKind.BLOCK, name_en="Ichhawar", name_hi="इछावर", parent=world.district, actor=None)
-        users = [
-            db.session.get(User, uid) for uid in (world.incharge.id, world.other_incharge.id, world.supervisor.id,
-                                                  world.admin.id)
-        ]
-        users.append(create_user(username="blockuser", display_name="Block", password=PASSWORD,
-                                 role=Role.INCHARGE, areas=[world.block], actor=None))
-        users.append(create_user(username="mixed", display_name="Mixed", password=PASSWORD,
-                                 role=Role.INCHARGE, areas=[second_block, world.other_district], actor=None))
-        for user in users:
-            generic = set(db.session.scalars(sa.select(Case.id).where(in_scope(user, Case.area_path))))
-            fast = set(db.session.scalars(sa.select(Case.id).where(case_scope(user))))
-            assert generic == fast, user.username
 
 
 def test_bad_cursor_starts_from_the_first_page(app, world):

@@ -1,7 +1,7 @@
 """Audit trail pages: a supervisor reads the trail of any case, beneficiary, bias report or
 letter in their areas.
 
-Only entries whose own area path lies in the reader's scope are shown (`in_scope` on the
+Only entries whose own area path lies in the reader's scope are shown (`scope.visible` on the
 entry, not only on the object), so a supervisor never reads what happened outside their areas.
 In-charges are refused (403) for objects in their scope and get the usual 404 outside it;
 administrators configure and read no trails.
@@ -12,16 +12,24 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from caseflow import labels
+from caseflow.areas.models import Office
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import Role, User
+from caseflow.beneficiaries.models import Beneficiary
+from caseflow.bias.models import BiasReport
+from caseflow.cases import panels
+from caseflow.cases.models import Case
 from caseflow.extensions import db
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.i18n import locale_code
+from caseflow.letters.models import Letter
+from caseflow.scope import CASE_ROLES, load_or_404, visible
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 PAGE_SIZE = 100
 # Object types whose rows carry an area path, so their trail can be scoped.
-TRAIL_TYPES = ("cases", "beneficiaries", "bias_reports", "letters")
+TRAIL_MODELS = {"cases": Case, "beneficiaries": Beneficiary, "bias_reports": BiasReport, "letters": Letter}
+TRAIL_TYPES = tuple(TRAIL_MODELS)
 
 # How a value in an entry's data reads, by key (and for `status` and `kind`, by the object's type).
 VALUE_ENUMS = {"attention": "Attention", "channel": "Channel", "mode": "DispatchMode", "finding": "Finding",
@@ -89,9 +97,6 @@ def describe(entry: AuditEntry, names: dict[int, str], offices: dict[int, str]) 
 
 
 def _office_titles(entries) -> dict[int, str]:
-    from caseflow.areas.models import Office
-    from caseflow.i18n import locale_code
-
     ids = {e.data.get("office_id") for e in entries if isinstance((e.data or {}).get("office_id"), int)}
     if not ids:
         return {}
@@ -99,22 +104,12 @@ def _office_titles(entries) -> dict[int, str]:
     return {o.id: o.title(locale) for o in db.session.scalars(sa.select(Office).where(Office.id.in_(ids)))}
 
 
-def _models() -> dict:
-    from caseflow.beneficiaries.models import Beneficiary
-    from caseflow.bias.models import BiasReport
-    from caseflow.cases.models import Case
-    from caseflow.letters.models import Letter
-
-    return {"cases": Case, "beneficiaries": Beneficiary, "bias_reports": BiasReport, "letters": Letter}
-
-
 def _targets(object_type: str, obj) -> list[tuple[str, list[str]]]:
     """The object, and for a case also its letters and bias reports: one trail tells its whole story."""
     targets = [(object_type, [str(obj.id)])]
     if object_type == "cases":
-        models = _models()
         for related in ("letters", "bias_reports"):
-            model = models[related]
+            model = TRAIL_MODELS[related]
             ids = db.session.scalars(sa.select(model.id).where(model.case_id == obj.id)).all()
             if ids:
                 targets.append((related, [str(i) for i in ids]))
@@ -148,13 +143,13 @@ def trail(object_type: str, object_id: int):
     if current_user.role not in CASE_ROLES:
         abort(403)
     # Scope first: an in-charge learns nothing about objects outside their areas (the usual 404).
-    obj = load_or_404(_models()[object_type], object_id, current_user)
+    obj = load_or_404(TRAIL_MODELS[object_type], object_id, current_user)
     if current_user.role is not Role.SUPERVISOR:
         abort(403)
     before = request.args.get("before", type=int)
     match = sa.or_(*(sa.and_(AuditEntry.object_type == kind, AuditEntry.object_id.in_(ids))
                      for kind, ids in _targets(object_type, obj)))
-    query = sa.select(AuditEntry).where(match, in_scope(current_user, AuditEntry.area_path))
+    query = sa.select(AuditEntry).where(match, visible(current_user, AuditEntry))
     if before:
         query = query.where(AuditEntry.seq < before)
     entries = db.session.scalars(query.order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE + 1)).all()
@@ -180,6 +175,7 @@ def trail(object_type: str, object_id: int):
                            back=_back_link(object_type, obj))
 
 
+@panels.register(bp, "audit", order=40)
 def case_panel(case, user) -> dict:
     """What the case page shows from this domain (template: templates/audit/_case_panel.html)."""
     if user.role is not Role.SUPERVISOR:

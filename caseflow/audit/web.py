@@ -17,11 +17,14 @@ REFUSED = "access.refused"
 _NOTED = "_audit_refused_object"
 
 
-def note_refused_object(model, object_id) -> None:
-    """Called by the scoped loader before it answers 404: remember which object was asked for."""
+def note_refused_object(model, object_id, path_column) -> None:
+    """Called by the scoped loader before it answers 404: remember which object was asked for.
+
+    `path_column` is the model's place in the area tree (`area_path`, or `Area.path`).
+    """
     if not has_request_context():
         return
-    area_path = db.session.scalar(sa.select(model.area_path).where(model.id == object_id))
+    area_path = db.session.scalar(sa.select(path_column).where(model.id == object_id))
     setattr(g, _NOTED, {"object_type": model.__tablename__, "object_id": object_id, "area_path": area_path})
 
 

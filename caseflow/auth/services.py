@@ -74,6 +74,12 @@ def update_user(user: User, *, display_name: str, role: Role, areas: list[Area],
     return user
 
 
+def sign_out(user: User) -> None:
+    """Record the sign-out of `user` (the view then ends the session)."""
+    record("auth.logout", actor=user, obj=user)
+    db.session.flush()
+
+
 def end_sessions(user: User) -> None:
     user.session_version += 1
 

@@ -5,11 +5,11 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseflow.audit.services import record
 from caseflow.auth import services
 from caseflow.auth.forms import LanguageForm, LoginForm, PasswordForm
 from caseflow.auth.models import Role
-from caseflow.extensions import db, login_manager
+from caseflow.extensions import login_manager
+from caseflow.web import commit
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("caseflow.auth")
@@ -44,8 +44,10 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = services.authenticate(form.username.data, form.password.data, request.remote_addr or "-")
-        db.session.commit()
+        # Committed whatever the outcome: failures count towards the back-off and are audited.
+        result = commit(lambda: services.authenticate(form.username.data, form.password.data,
+                                                      request.remote_addr or "-"),
+                        refused=lambda: (render_template("auth/login.html", form=form), 401), back=None)
         if result.user is not None:
             session.clear()
             login_user(result.user)
@@ -64,8 +66,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    record("auth.logout", actor=current_user.id, obj=current_user._get_current_object())
-    db.session.commit()
+    commit(lambda: services.sign_out(current_user._get_current_object()),
+           refused=lambda: redirect(url_for("auth.login")), back=None)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -75,16 +77,20 @@ def logout():
 @login_required
 def password():
     form = PasswordForm()
+
+    def render_form():
+        return render_template("auth/password.html", form=form)
+
     if form.validate_on_submit():
         if not services.check_password(current_user, form.current.data):
             flash(_("The current password is wrong."), "error")
         else:
-            services.set_password(current_user, form.new.data, actor=current_user)
-            db.session.commit()
+            user = current_user._get_current_object()
+            commit(lambda: services.set_password(user, form.new.data, actor=user), refused=render_form, back=None)
             login_user(current_user._get_current_object())  # this session continues; every other one ends
             flash(_("Password changed. Other sessions have been signed out."), "success")
             return redirect(home_for(current_user))
-    return render_template("auth/password.html", form=form)
+    return render_form()
 
 
 @bp.post("/language")
@@ -93,8 +99,9 @@ def language():
     if form.validate_on_submit():
         lang = form.lang.data
         if current_user.is_authenticated:
-            services.set_locale(current_user, lang, actor=current_user)
-            db.session.commit()
+            user = current_user._get_current_object()
+            commit(lambda: services.set_locale(user, lang, actor=user),
+                   refused=lambda: redirect(url_for("auth.index")), back=None)
         else:
             session["lang"] = lang
     target = request.referrer or ""

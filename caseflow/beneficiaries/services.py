@@ -11,7 +11,7 @@ from caseflow.db import utcnow
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.identity import aadhaar_last4, normalise_mobile, scrub_aadhaar
-from caseflow.scope import in_scope, path_in_scope
+from caseflow.scope import path_in_scope, visible
 
 _FREE_TEXT = ("name", "relative_name", "address", "consent_note", "ration_card_no")
 
@@ -74,5 +74,5 @@ def possible_duplicates(actor: User, name: str, settlement_id: int, mobile: str 
     same_place = sa.and_(Beneficiary.settlement_id == settlement_id, Beneficiary.name_key == name_key(name))
     match = sa.or_(same_place, Beneficiary.mobile == mobile) if mobile else same_place
     return db.session.scalars(
-        sa.select(Beneficiary).where(in_scope(actor, Beneficiary.area_path), match).limit(5)
+        sa.select(Beneficiary).where(visible(actor, Beneficiary), match).limit(5)
     ).all()

@@ -1,6 +1,6 @@
 """Registering a beneficiary and the beneficiary page."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -13,7 +13,8 @@ from caseflow.cases.models import Case
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.scope import CASE_ROLES, load_or_404, visible
+from caseflow.web import commit
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 
@@ -28,7 +29,7 @@ def _caseworkers_only():
 def _settlement_choices():
     rows = db.session.execute(
         sa.select(Area.id, Area.name_en, Area.name_hi)
-        .where(Area.kind == AreaKind.SETTLEMENT, Area.active, in_scope(current_user, Area.path))
+        .where(Area.kind == AreaKind.SETTLEMENT, Area.active, visible(current_user, Area))
         .order_by(Area.path)
     ).all()
     hindi = locale_code() == "hi"
@@ -40,34 +41,26 @@ def new():
     form = BeneficiaryForm()
     form.settlement.choices = _settlement_choices()
     duplicates = []
+
+    def render_new():
+        if form.aadhaar.data and getattr(form.aadhaar, "cut", False):
+            flash(_("Only the last 4 digits of the Aadhaar number were kept."), "warning")
+        status = 422 if form.errors else 200
+        return render_template("beneficiaries/new.html", form=form, duplicates=duplicates), status
+
     if form.validate_on_submit():
-        settlement = load_or_404_area(form.settlement.data)
+        # The choices hold only settlements in scope; this also answers a forged id with a 404.
+        settlement = load_or_404(Area, form.settlement.data, current_user)
         duplicates = services.possible_duplicates(current_user, form.name.data, settlement.id, form.mobile.data)
         if duplicates and not form.confirm_duplicate.data:
             flash(_("Someone similar is already registered. Check below, or confirm this is a different person."),
                   "warning")
         else:
-            try:
-                person = services.register(current_user, settlement, **form.service_fields())
-            except services.BeneficiaryError as exc:
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Beneficiary registered. Now open a case for a scheme."), "success")
-                return redirect(url_for("cases.open_case", beneficiary_id=person.id))
-    if form.aadhaar.data and getattr(form.aadhaar, "cut", False):
-        flash(_("Only the last 4 digits of the Aadhaar number were kept."), "warning")
-    status = 422 if form.errors else 200
-    return render_template("beneficiaries/new.html", form=form, duplicates=duplicates), status
-
-
-def load_or_404_area(area_id: int) -> Area:
-    area = db.session.scalar(
-        sa.select(Area).where(Area.id == area_id, Area.kind == AreaKind.SETTLEMENT, in_scope(current_user, Area.path))
-    )
-    if area is None:
-        abort(404)
-    return area
+            person = commit(lambda: services.register(current_user, settlement, **form.service_fields()),
+                            refused=render_new, back=request.url)
+            flash(_("Beneficiary registered. Now open a case for a scheme."), "success")
+            return redirect(url_for("cases.open_case", beneficiary_id=person.id))
+    return render_new()
 
 
 @bp.get("/<int:beneficiary_id>")

@@ -25,7 +25,7 @@ from caseflow.bias.models import OPEN_REVIEW, AccusedRole, BiasReport, Finding
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus
 from caseflow.db import today
 from caseflow.extensions import db
-from caseflow.scope import in_scope
+from caseflow.scope import visible
 
 DISTRICT_DEPTH = 2 * PATH_SEGMENT  # state + district
 PANCHAYAT_DEPTH = 4 * PATH_SEGMENT  # … + block/urban body + gram panchayat/ward
@@ -185,7 +185,7 @@ def _case_stats(user: User, paths: set[str], district_paths: set[str]):
     lengths = sorted({len(p) for p in wanted})
     waiting: dict[str, list[int]] = {p: [0, 0] for p in wanted}
     histograms: dict[str, dict[int, int]] = {p: {} for p in wanted}
-    scope = sa.and_(in_scope(user, Case.area_path), _in_districts(district_paths))
+    scope = sa.and_(visible(user, Case), _in_districts(district_paths))
     waits = Case.status.in_(WAITING_STATUSES)
     overdue = Case.due_date < today()
 
@@ -238,7 +238,7 @@ def _compare(path: str, waiting: dict, histograms: dict) -> Comparison | None:
 
 
 def patterns(user: User, district_id: int | None = None) -> Patterns:
-    where = [in_scope(user, BiasReport.area_path)]
+    where = [visible(user, BiasReport)]
     if district_id:
         path = db.session.scalar(sa.select(Area.path).where(Area.id == district_id))
         if path is None:

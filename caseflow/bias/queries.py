@@ -1,6 +1,6 @@
 """Read-side queries for bias reports: the supervisor queue, an in-charge's own reports, counts.
 
-Every query is scoped through `caseflow.scope.in_scope`; an in-charge additionally sees only
+Every query is scoped through `caseflow.scope.visible`; an in-charge additionally lists only
 the reports they filed. No query here touches the complainants' table.
 """
 from dataclasses import dataclass, field
@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from caseflow.areas.models import Area, AreaKind, subtree_bounds
+from caseflow.areas.models import Area, AreaKind
 from caseflow.auth.models import Role, User
 from caseflow.bias.models import OPEN_REVIEW, AccusedRole, BiasKind, BiasReport, ReviewStatus
 from caseflow.db import utcnow
 from caseflow.extensions import db
-from caseflow.scope import in_scope
+from caseflow.scope import subtree, visible
 
 AGES = (7, 30, 90)  # "filed more than N days ago" filters
 
@@ -42,24 +42,26 @@ class QueuePage:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def visible(user: User) -> sa.ColumnElement[bool]:
-    """Reports a user may list: a supervisor's areas; for an in-charge, only what they filed."""
-    clause = in_scope(user, BiasReport.area_path)
+def listed(user: User) -> sa.ColumnElement[bool]:
+    """Reports a user may list: a supervisor's areas; for an in-charge, only what they filed.
+
+    (An in-charge may still open any report of their areas: `scope.load_or_404` decides that.)
+    """
+    clause = visible(user, BiasReport)
     if user.role is Role.INCHARGE:
         clause = sa.and_(clause, BiasReport.filed_by_id == user.id)
     return clause
 
 
 def _filtered(user: User, filters: QueueFilters) -> list:
-    where = [visible(user)]
+    where = [listed(user)]
     if filters.age:
         where.append(BiasReport.filed_at <= utcnow() - timedelta(days=filters.age))
     if filters.area_id:
         path = db.session.scalar(sa.select(Area.path).where(Area.id == filters.area_id))
         if path is None:
             return [sa.false()]
-        lo, hi = subtree_bounds(path)
-        where += [BiasReport.area_path >= lo, BiasReport.area_path < hi]
+        where.append(subtree(BiasReport, path))
     if filters.role:
         where.append(BiasReport.accused_role == filters.role)
     if filters.kind:
@@ -107,5 +109,5 @@ def area_choices(user: User) -> list[Area]:
     """Districts and blocks (urban bodies) in the user's areas, for the area filter."""
     kinds = (AreaKind.DISTRICT, AreaKind.BLOCK, AreaKind.URBAN_BODY)
     return db.session.scalars(
-        sa.select(Area).where(Area.kind.in_(kinds), in_scope(user, Area.path)).order_by(Area.path)
+        sa.select(Area).where(Area.kind.in_(kinds), visible(user, Area)).order_by(Area.path)
     ).all()

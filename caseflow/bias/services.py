@@ -18,7 +18,7 @@ from caseflow.areas.models import PATH_SEGMENT, Area, Office, OfficeKind, path_i
 from caseflow.areas.services import resolve_office
 from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
-from caseflow.bias import workflow
+from caseflow.bias import patterns, workflow
 from caseflow.bias.models import (
     OPEN_REVIEW,
     AccusedRole,
@@ -415,3 +415,12 @@ def referral_letter_extras(letter: Letter) -> dict:
         "signatory": decided_by,
         "signatory_title": "supervisor" if decided_by is not None else None,
     }
+
+
+def export_patterns(actor: User, district_id: int | None, locale: str) -> bytes:
+    """The pattern tables as CSV for `actor`'s areas; the export itself goes on the audit trail."""
+    result = patterns.patterns(actor, district_id)
+    body = patterns.to_csv(result, locale)
+    record("export.csv", actor=actor, object_type="bias_patterns",
+           data={"rows": len(result.offices) + len(result.panchayats), "district_id": district_id})
+    return body

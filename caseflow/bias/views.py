@@ -12,10 +12,9 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseflow.areas.models import Area, AreaKind
-from caseflow.audit.services import record
 from caseflow.auth.models import Role
 from caseflow.bias import patterns as pattern_stats
 from caseflow.bias import queries, services, workflow
@@ -31,15 +30,19 @@ from caseflow.bias.forms import (
     review_data,
 )
 from caseflow.bias.models import AccusedRole, BiasKind, BiasReport, Finding, ReviewStatus
+from caseflow.cases import panels
 from caseflow.cases.models import Case
 from caseflow.db import today
-from caseflow.exceptions import Stale
 from caseflow.extensions import db
+from caseflow.i18n import locale_code
 from caseflow.labels import BIAS_STEP_DONE
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.letters.models import Letter
+from caseflow.scope import CASE_ROLES, districts, load_or_404
+from caseflow.web import commit, stale_page
 
 bp = Blueprint("bias", __name__)
 PATTERN_ROWS = 50  # per table on the page; a state has thousands of panchayats, the CSV has them all
+CHANGED = _l("This report changed")
 
 
 @bp.before_request
@@ -61,8 +64,6 @@ def supervisor_only(view):
 
 
 def _locale() -> str:
-    from caseflow.i18n import locale_code
-
     return locale_code()
 
 
@@ -71,6 +72,7 @@ def _labels() -> dict:
                 status_label=workflow.status_label, step_labels=workflow.LABELS, done_labels=BIAS_STEP_DONE)
 
 
+@panels.register(bp, "bias", order=30)
 def case_panel(case, user) -> dict:
     """What the case page shows from this domain (template: templates/bias/_case_panel.html)."""
     reports = services.reports_for_case(case)
@@ -141,6 +143,10 @@ def new(case_id: int):
     case = load_or_404(Case, case_id, current_user)
     form = _file_form(case, formdata=request.form if request.method == "POST" else None)
     offices = {role: services.accused_office_for(case, role) for role in services.ROLE_KIND_CODES}
+
+    def render_new(status: int):
+        return render_template("bias/new.html", form=form, case=case, offices=offices, **_labels()), status
+
     status = 200
     if request.method == "POST":
         status = 422
@@ -148,8 +154,16 @@ def new(case_id: int):
             flash(_("The report was not filed: check the highlighted fields."), "error")
         else:
             someone_else = form.complainant.data == "other"
-            try:
-                report = services.file_report(
+            complainant = services.Complainant(
+                is_beneficiary=not someone_else,
+                name=form.complainant_name.data if someone_else else None,
+                relation=form.complainant_relation.data if someone_else else None,
+                contact=form.complainant_contact.data,
+                consent_to_be_named=form.consent_to_be_named.data,
+                protection_concern=form.protection_concern.data,
+            )
+            report = commit(
+                lambda: services.file_report(
                     case,
                     current_user,
                     accused_role=AccusedRole(form.accused_role.data),
@@ -160,23 +174,12 @@ def new(case_id: int):
                     account=form.account.data,
                     evidence_notes=form.evidence_notes.data,
                     witnesses=form.witnesses.data,
-                    complainant=services.Complainant(
-                        is_beneficiary=not someone_else,
-                        name=form.complainant_name.data if someone_else else None,
-                        relation=form.complainant_relation.data if someone_else else None,
-                        contact=form.complainant_contact.data,
-                        consent_to_be_named=form.consent_to_be_named.data,
-                        protection_concern=form.protection_concern.data,
-                    ),
-                )
-            except services.BiasError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Bias report filed. The complainant's identity is kept confidential."), "success")
-                return redirect(url_for("bias.show", report_id=report.id), code=303)
-    return render_template("bias/new.html", form=form, case=case, offices=offices, **_labels()), status
+                    complainant=complainant,
+                ),
+                refused=lambda: render_new(422), back=request.url, unsent=form.account.data)
+            flash(_("Bias report filed. The complainant's identity is kept confidential."), "success")
+            return redirect(url_for("bias.show", report_id=report.id), code=303)
+    return render_new(status)
 
 
 # --- the report page -------------------------------------------------------------------------
@@ -204,8 +207,6 @@ def _render_report(report: BiasReport, *, step_forms=None, reveal_form=None, ide
     is_supervisor = current_user.role is Role.SUPERVISOR
     if identity is None:
         identity = services.filer_identity(report, current_user)
-    from caseflow.letters.models import Letter
-
     letters = db.session.scalars(sa.select(Letter).where(Letter.bias_report_id == report.id)
                                  .order_by(Letter.id)).all()
     return render_template(
@@ -231,11 +232,6 @@ def show(report_id: int):
     return _render_report(report)
 
 
-def _stale(report_id: int, unsent: str | None = None):
-    db.session.rollback()
-    return render_template("bias/stale.html", report_id=report_id, unsent=unsent), 409
-
-
 @bp.post("/bias/reports/<int:report_id>/do/<step>")
 @supervisor_only
 def review(report_id: int, step: str):
@@ -246,22 +242,16 @@ def review(report_id: int, step: str):
     if isinstance(form, FindingForm):
         form.referral_office.choices = [(0, "—")] + [(o.id, o.title(_locale())) for o in services.referral_choices(report)]
     unsent = form.data.get("reasons") or form.data.get("reason")
+    back = url_for("bias.show", report_id=report.id)
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != report.version:
-            return _stale(report_id, unsent)
+            return stale_page(back, unsent, what=CHANGED)
         flash(_("The action was not taken: check the highlighted fields."), "error")
         return _render_report(report, step_forms=_step_forms(report, (step, form)), status=422)
-    try:
-        services.review(report, current_user, step, review_data(step, form), expected_version=form.expected_version)
-    except Stale:
-        return _stale(report_id, unsent)
-    except workflow.TransitionRefused as exc:
-        db.session.rollback()
-        report = load_or_404(BiasReport, report_id, current_user)
-        for message in exc.messages:
-            flash(str(message), "error")
-        return _render_report(report, step_forms=_step_forms(report, (step, form)), status=422)
-    db.session.commit()
+    commit(lambda: services.review(report, current_user, step, review_data(step, form),
+                                   expected_version=form.expected_version),
+           refused=lambda: _render_report(report, step_forms=_step_forms(report, (step, form)), status=422),
+           back=back, unsent=unsent, what=CHANGED)
     flash(_("Done: the report is now “%(status)s”.", status=workflow.status_label(report.status)), "success")
     return redirect(url_for("bias.show", report_id=report.id), code=303)
 
@@ -274,24 +264,14 @@ def reveal(report_id: int):
     if not form.validate_on_submit():
         flash(_("Say why you need to see who complained."), "error")
         return _render_report(report, reveal_form=form, status=422)
-    try:
-        identity = services.reveal_identity(report, current_user, form.reason.data)
-    except services.BiasError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render_report(report, reveal_form=form, status=422)
-    db.session.commit()
+    identity = commit(lambda: services.reveal_identity(report, current_user, form.reason.data),
+                      refused=lambda: _render_report(report, reveal_form=form, status=422),
+                      back=url_for("bias.show", report_id=report.id), unsent=form.reason.data, what=CHANGED)
     # Shown on this response only: reloading the report page hides it again.
     return _render_report(report, identity=identity, revealed=True)
 
 
 # --- patterns ---------------------------------------------------------------------------------
-
-
-def _districts():
-    return db.session.scalars(
-        sa.select(Area).where(Area.kind == AreaKind.DISTRICT, in_scope(current_user, Area.path)).order_by(Area.name_en)
-    ).all()
 
 
 @bp.get("/bias/patterns")
@@ -302,7 +282,7 @@ def patterns():
     return render_template(
         "bias/patterns.html",
         result=result,
-        districts=_districts(),
+        districts=districts(current_user),
         district_id=district_id,
         export_form=ExportForm(district=district_id or ""),
         signal_p=pattern_stats.SIGNAL_P,
@@ -325,11 +305,8 @@ def export():
         district_id = int(form.district.data) if form.district.data else None
     except ValueError:
         abort(400)
-    result = pattern_stats.patterns(current_user, district_id)
-    body = pattern_stats.to_csv(result, _locale())
-    record("export.csv", actor=current_user, object_type="bias_patterns",
-           data={"rows": len(result.offices) + len(result.panchayats), "district_id": district_id})
-    db.session.commit()
+    body = commit(lambda: services.export_patterns(current_user, district_id, _locale()),
+                  refused=lambda: redirect(url_for("bias.patterns")), back=None)
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="bias-patterns-{today().isoformat()}.csv"',
         "Cache-Control": "no-store",

@@ -1,7 +1,7 @@
 """Read-side queries for cases: the in-charge queue, its counts, and SLA standing.
 
 The queue is keyset-paginated on (due date, id) so page 2,000 costs what page 1 costs,
-and every query is scoped through `caseflow.scope.case_scope`.
+and every query is scoped through `caseflow.scope.visible`.
 """
 import math
 from dataclasses import dataclass, field
@@ -18,7 +18,7 @@ from caseflow.beneficiaries.names import name_key
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus
 from caseflow.extensions import db
 from caseflow.holidays.services import holidays_between
-from caseflow.scope import case_scope
+from caseflow.scope import visible
 
 
 @dataclass
@@ -46,7 +46,7 @@ class QueuePage:
 
 
 def _base(user: User, filters: QueueFilters, on: date) -> sa.Select:
-    query = sa.select(Case.id).where(case_scope(user))
+    query = sa.select(Case.id).where(visible(user, Case))
     if filters.scheme_id:
         query = query.where(Case.scheme_id == filters.scheme_id)
     if filters.settlement_id:

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseflow.areas.models import Area, AreaKind, Office
@@ -20,15 +21,18 @@ from caseflow.cases.forms import (
     step_form,
 )
 from caseflow.cases.models import Case, CaseStatus, Channel
+from caseflow.cases.panels import panels_for
 from caseflow.db import today
-from caseflow.exceptions import Stale
 from caseflow.extensions import db
+from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404, path_in_scope
+from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope, visible
+from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
 SEARCH_KEY = "queue_search"
+CHANGED = _l("This case changed")
 
 
 @bp.before_request
@@ -58,7 +62,7 @@ def _settlements_in_scope() -> list[tuple[int, str]]:
     """(id, name) of the settlements in scope, for the filter: plain rows, it runs on every queue page."""
     name = Area.name_hi if _locale() == "hi" else Area.name_en
     return db.session.execute(
-        sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, in_scope(current_user, Area.path)).order_by(name)
+        sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, visible(current_user, Area)).order_by(name)
     ).all()
 
 
@@ -104,6 +108,11 @@ def open_case(beneficiary_id: int):
     schemes = db.session.scalars(sa.select(Scheme).where(Scheme.active).order_by(Scheme.code)).all()
     form.scheme.choices = [(s.id, f"{s.code} — {s.name(_locale())}") for s in schemes]
     duplicates = []
+
+    def render_open():
+        return render_template("cases/open.html", form=form, person=person, duplicates=duplicates,
+                               status_label=workflow.status_label)
+
     if form.validate_on_submit():
         scheme = db.session.get(Scheme, form.scheme.data)
         duplicates = services.open_cases_for(person, scheme)
@@ -111,21 +120,14 @@ def open_case(beneficiary_id: int):
             flash(_("This person already has a case for this scheme. Check it, or confirm to open another."),
                   "warning")
         else:
-            try:
-                case = services.open_case(current_user, person, scheme, note=form.note.data)
-            except services.CaseError as exc:
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Case %(ref)s opened.", ref=case.reference), "success")
-                return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/open.html", form=form, person=person, duplicates=duplicates,
-                           status_label=workflow.status_label)
+            case = commit(lambda: services.open_case(current_user, person, scheme, note=form.note.data),
+                          refused=render_open, back=request.url, unsent=form.note.data)
+            flash(_("Case %(ref)s opened.", ref=case.reference), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_open()
 
 
 def _locale() -> str:
-    from caseflow.i18n import locale_code
-
     return locale_code()
 
 
@@ -181,20 +183,9 @@ def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, sta
     assignee_names = dict(
         db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(assignee_ids))).all()
     ) if assignee_ids else {}
-    from caseflow.audit.views import case_panel as audit_panel
-    from caseflow.bias.views import case_panel as bias_panel
-    from caseflow.escalation.views import case_panel as escalation_panel
-    from caseflow.letters.views import case_panel as letters_panel
-
-    panels = {
-        "escalation": escalation_panel(case, current_user),
-        "letters": letters_panel(case, current_user),
-        "bias": bias_panel(case, current_user),
-        "audit": audit_panel(case, current_user),
-    }
     return render_template(
         "cases/show.html",
-        panels=panels,
+        panels=panels_for(case, current_user),
         case=case,
         person=case.beneficiary,
         office=office,
@@ -221,34 +212,22 @@ def show(case_id: int):
     return _render_case(case)
 
 
-def _stale(case_id: int, unsent: str | None = None):
-    db.session.rollback()
-    return render_template("cases/stale.html", case_id=case_id, unsent=unsent), 409
-
-
 @bp.post("/cases/<int:case_id>/do/<trigger>")
 def step(case_id: int, trigger: str):
     if trigger not in STEP_FORMS:
         abort(404)
     case = load_or_404(Case, case_id, current_user)
     form = step_form(trigger, current_user, prefix=trigger)
+    unsent = form.data.get("reason")
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
-            return _stale(case_id)
+            return stale_page(url_for("cases.show", case_id=case.id), unsent, what=CHANGED)
         flash(_("The action was not taken: check the highlighted fields."), "error")
         return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
-    try:
-        services.transition(case, current_user, trigger, step_data(trigger, form),
-                            expected_version=form.expected_version)
-    except Stale:
-        return _stale(case_id, form.data.get("reason"))
-    except (workflow.TransitionRefused, services.CaseError) as exc:
-        db.session.rollback()
-        case = load_or_404(Case, case_id, current_user)
-        for message in getattr(exc, "messages", [str(exc)]):
-            flash(str(message), "error")
-        return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
-    db.session.commit()
+    commit(lambda: services.transition(case, current_user, trigger, step_data(trigger, form),
+                                       expected_version=form.expected_version),
+           refused=lambda: _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422),
+           back=url_for("cases.show", case_id=case.id), unsent=unsent, what=CHANGED)
     flash(_("Done: the case is now “%(status)s”.", status=workflow.status_label(case.status)), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
@@ -259,27 +238,20 @@ def follow_up(case_id: int):
     form = _followup_form(case, formdata=request.form)
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
-            return _stale(case_id, form.response.data)
+            return stale_page(url_for("cases.show", case_id=case.id), form.response.data, what=CHANGED)
         flash(_("The follow-up was not saved: check the highlighted fields."), "error")
         return _render_case(case, followup=form, status=422)
-    try:
-        services.log_follow_up(
-            case,
-            current_user,
-            expected_version=form.expected_version,
-            channel=Channel(form.channel.data),
-            response=form.response.data,
-            office_id=form.office.data or None,
-            promised_date=form.promised_date.data,
-        )
-    except Stale:
-        return _stale(case_id, form.response.data)
-    except services.CaseError as exc:
-        db.session.rollback()
-        case = load_or_404(Case, case_id, current_user)
-        flash(str(exc), "error")
-        return _render_case(case, followup=form, status=422)
-    db.session.commit()
+    commit(lambda: services.log_follow_up(
+               case,
+               current_user,
+               expected_version=form.expected_version,
+               channel=Channel(form.channel.data),
+               response=form.response.data,
+               office_id=form.office.data or None,
+               promised_date=form.promised_date.data,
+           ),
+           refused=lambda: _render_case(case, followup=form, status=422),
+           back=url_for("cases.show", case_id=case.id), unsent=form.response.data, what=CHANGED)
     flash(_("Follow-up saved."), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
@@ -290,19 +262,12 @@ def assign(case_id: int):
     form = _assign_form(case, formdata=request.form)
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
-            return _stale(case_id)
+            return stale_page(url_for("cases.show", case_id=case.id), what=CHANGED)
         flash(_("Choose an in-charge of this case's area."), "error")
         return _render_case(case, assign=form, status=422)
     assignee = db.session.get(User, form.assignee.data)
-    try:
-        services.assign(case, current_user, assignee, expected_version=form.expected_version)
-    except Stale:
-        return _stale(case_id)
-    except services.CaseError as exc:
-        db.session.rollback()
-        case = load_or_404(Case, case_id, current_user)
-        flash(str(exc), "error")
-        return _render_case(case, assign=form, status=422)
-    db.session.commit()
+    commit(lambda: services.assign(case, current_user, assignee, expected_version=form.expected_version),
+           refused=lambda: _render_case(case, assign=form, status=422),
+           back=url_for("cases.show", case_id=case.id), what=CHANGED)
     flash(_("Case assigned to %(name)s.", name=assignee.display_name), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)

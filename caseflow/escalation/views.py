@@ -13,14 +13,15 @@ from sqlalchemy.orm import selectinload
 
 from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
-from caseflow.cases import routing
+from caseflow.cases import panels, routing
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, EventKind
 from caseflow.cases.queries import sla_standing
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
 from caseflow.escalation.models import SweepRun
 from caseflow.extensions import db
-from caseflow.scope import CASE_ROLES, in_scope
+from caseflow.schemes.models import Scheme
+from caseflow.scope import CASE_ROLES, visible
 
 bp = Blueprint("escalation", __name__, url_prefix="/escalation")
 PAGE_SIZE = 50
@@ -43,7 +44,7 @@ def _cursor(raw: str | None) -> tuple[date, int] | None:
 
 def _attention_list(attention: Attention, template: str):
     base = sa.select(Case).where(
-        in_scope(current_user, Case.area_path), Case.attention == attention, Case.status.in_(WAITING_STATUSES))
+        visible(current_user, Case), Case.attention == attention, Case.status.in_(WAITING_STATUSES))
     total = db.session.scalar(base.with_only_columns(sa.func.count()))
     query = base.options(selectinload(Case.office), selectinload(Case.assigned_to))
     after = _cursor(request.args.get("after"))
@@ -86,8 +87,6 @@ def _why_flagged(cases: list[Case]) -> dict[int, dict]:
 
 def _groups(counts) -> list[dict]:
     """Flagged cases per scheme and level, with the office kind the next level names."""
-    from caseflow.schemes.models import Scheme
-
     schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme).where(Scheme.id.in_({r[0] for r in counts})))}
     groups = []
     for scheme_id, level, count in sorted(counts, key=lambda r: (-r[2], r[0], r[1])):
@@ -108,6 +107,7 @@ def configuration():
     return _attention_list(Attention.NEEDS_CONFIGURATION, "escalation/configuration.html")
 
 
+@panels.register(bp, "escalation", order=10)
 def case_panel(case: Case, user: User) -> dict:
     """What the case page shows from this domain (template: templates/escalation/_case_panel.html).
 

@@ -7,7 +7,7 @@ so one left behind by a rolled-back transaction is harmless and is never mistake
 stored letter.
 """
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from io import BytesIO
 
@@ -27,7 +27,7 @@ from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
 from caseflow.letters import render, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
-from caseflow.scope import in_scope
+from caseflow.scope import Operator, visible
 from caseflow.sequences import next_value
 
 
@@ -298,11 +298,13 @@ class RegisterFilters:
         return {k: v for k, v in args.items() if v is not None}
 
 
-def register_query(user, filters: RegisterFilters) -> sa.Select:
-    """Letters the user may see (None: an operator at the command line sees all), filtered."""
-    query = sa.select(Letter)
-    if user is not None:
-        query = query.where(in_scope(user, Letter.area_path))
+def register_query(who: User | Operator, filters: RegisterFilters) -> sa.Select:
+    """Letters `who` may see, filtered: a user's areas, or every letter for `scope.OPERATOR`."""
+    query = sa.select(Letter).where(visible(who, Letter))
+    return _filtered(query, filters)
+
+
+def _filtered(query: sa.Select, filters: RegisterFilters) -> sa.Select:
     if filters.district_id:
         query = query.where(Letter.district_id == filters.district_id)
     if filters.status:
@@ -325,9 +327,47 @@ def _utc_start(day: date, *, next_day: bool = False):
     return local_midnight(day + timedelta(days=1) if next_day else day)
 
 
-def _batch_query(user, filters: RegisterFilters) -> sa.Select:
+def _batch_query(who: User | Operator, filters: RegisterFilters) -> sa.Select:
     """The register's letters a batch may print: never a superseded one."""
-    return register_query(user, filters).where(Letter.status != LetterStatus.SUPERSEDED)
+    return register_query(who, filters).where(Letter.status != LetterStatus.SUPERSEDED)
+
+
+BATCH_DEFAULT_STATUS = LetterStatus.DRAFTED
+
+
+@dataclass(frozen=True)
+class BatchPreview:
+    """What the register's batch box offers: which letters a batch would print, and why none."""
+
+    status: LetterStatus  # the filter's status, or drafted (still to be sent) when it has none
+    count: int  # letters the batch prints
+    upto: int  # the newest of them: the batch is fixed to those
+    matching: int  # letters the register's filters match, whatever their status
+
+    @property
+    def drafted_only(self) -> bool:
+        return self.status is BATCH_DEFAULT_STATUS
+
+
+def batch_filters(filters: RegisterFilters) -> RegisterFilters:
+    """The register's filters as a batch: a status is always set (drafted unless one is chosen)."""
+    return replace(filters, status=filters.status or BATCH_DEFAULT_STATUS.value, upto=None)
+
+
+def batch_preview(who: User | Operator, filters: RegisterFilters) -> BatchPreview:
+    """One grouped query: letters per status under the register's filters."""
+    batch = batch_filters(filters)
+    status = LetterStatus(batch.status)
+    query = register_query(who, replace(filters, status=None, upto=None))
+    rows = db.session.execute(
+        query.with_only_columns(Letter.status, sa.func.count(), sa.func.max(Letter.id))
+        .group_by(Letter.status).order_by(None)
+    ).all()
+    by_status = {row[0]: (row[1], row[2]) for row in rows}
+    # A superseded letter is never printed in a batch, whatever the filter says.
+    count, upto = (0, 0) if status is LetterStatus.SUPERSEDED else by_status.get(status, (0, 0))
+    matching = sum(n for s, (n, _max) in by_status.items() if filters.status is None or s is status)
+    return BatchPreview(status=status, count=count, upto=upto or 0, matching=matching)
 
 
 @dataclass(frozen=True)
@@ -340,18 +380,18 @@ class BatchProgress:
         return self.rendered >= self.total
 
 
-def batch_progress(user, filters: RegisterFilters) -> BatchProgress:
-    ids = _batch_query(user, filters).with_only_columns(Letter.id).order_by(None).subquery()
+def batch_progress(who: User | Operator, filters: RegisterFilters) -> BatchProgress:
+    ids = _batch_query(who, filters).with_only_columns(Letter.id).order_by(None).subquery()
     counts = db.session.execute(
         sa.select(sa.func.count(), sa.func.count(Letter.pdf_path)).select_from(Letter).join(ids, Letter.id == ids.c.id)
     ).one()
     return BatchProgress(total=counts[0], rendered=counts[1])
 
 
-def render_batch_chunk(user, filters: RegisterFilters, actor, size: int) -> int:
+def render_batch_chunk(who: User | Operator, filters: RegisterFilters, actor, size: int) -> int:
     """Render up to `size` letters of the batch that have no PDF yet; returns how many."""
     pending = db.session.scalars(
-        _batch_query(user, filters).with_only_columns(Letter.id)
+        _batch_query(who, filters).with_only_columns(Letter.id)
         .where(Letter.pdf_path.is_(None)).order_by(Letter.district_id, Letter.id).limit(size)
     ).all()
     for letter_id in pending:
@@ -360,10 +400,10 @@ def render_batch_chunk(user, filters: RegisterFilters, actor, size: int) -> int:
     return len(pending)
 
 
-def batch_letter_ids(user, filters: RegisterFilters) -> list[int]:
+def batch_letter_ids(who: User | Operator, filters: RegisterFilters) -> list[int]:
     """The batch in printing order: district by district, in register order."""
     return list(db.session.scalars(
-        _batch_query(user, filters).with_only_columns(Letter.id).order_by(Letter.district_id, Letter.id)
+        _batch_query(who, filters).with_only_columns(Letter.id).order_by(Letter.district_id, Letter.id)
     ))
 
 

@@ -11,15 +11,15 @@ from datetime import date
 from io import BytesIO
 from types import SimpleNamespace
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseflow.areas.models import Area, AreaKind
+from caseflow.areas.models import Area
 from caseflow.audit.web import writer_transaction
+from caseflow.cases import panels
 from caseflow.cases.models import Case
-from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters import services, storage
 from caseflow.letters.forms import (
@@ -31,11 +31,14 @@ from caseflow.letters.forms import (
 )
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from caseflow.letters.render import local_date
-from caseflow.scope import CASE_ROLES, in_scope, load_or_404
+from caseflow.scope import CASE_ROLES, districts, load_or_404
+from caseflow.web import commit, stale_page
 
 bp = Blueprint("letters", __name__)
 log = logging.getLogger("caseflow.letters")
 PAGE_SIZE = 50
+CASE_CHANGED = _l("This case changed")
+LETTER_CHANGED = _l("This letter changed")
 # What the letter templates need to label a letter (see templates/letters/_letter.html).
 LABELS = SimpleNamespace(
     status=STATUS_LABELS,
@@ -60,6 +63,7 @@ def _pdf_response(data: bytes, filename: str):
     return response
 
 
+@bp.errorhandler(storage.LetterFileError)
 def _broken_file(exc: storage.LetterFileError):
     db.session.rollback()
     # A reference is a register number, not personal data.
@@ -69,6 +73,7 @@ def _broken_file(exc: storage.LetterFileError):
 
 # --- the case page -------------------------------------------------------------------------
 
+@panels.register(bp, "letters", order=20)
 def case_panel(case, user) -> dict:
     """What the case page shows from this domain (template: templates/letters/_case_panel.html)."""
     letters = services.letters_for_case(case)
@@ -90,24 +95,13 @@ def draft(case_id: int):
     form = DraftForm(prefix="letter")
     back = url_for("cases.show", case_id=case.id, _anchor="letters")
     if not form.validate_on_submit():
-        return _stale_case(case.id)
-    try:
-        letter = services.draft_now(case, current_user, expected_version=form.expected_version)
-    except Stale:
-        return _stale_case(case.id)
-    except services.LetterError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(back, code=303)
-    db.session.commit()
+        # The form has only the case's version: a failure is a page loaded before a change.
+        return stale_page(back, what=CASE_CHANGED)
+    letter = commit(lambda: services.draft_now(case, current_user, expected_version=form.expected_version),
+                    refused=lambda: redirect(back, code=303), back=back, what=CASE_CHANGED)
     flash(_("Letter %(ref)s drafted. Print it, send it, then record how it was sent.", ref=letter.reference),
           "success")
     return redirect(back, code=303)
-
-
-def _stale_case(case_id: int):
-    db.session.rollback()
-    return render_template("cases/stale.html", case_id=case_id, unsent=None), 409
 
 
 # --- one letter ----------------------------------------------------------------------------
@@ -117,29 +111,25 @@ def pdf(letter_id: int):
     """Print or reprint: the first print renders and stores the PDF, every later one returns its bytes."""
     load_or_404(Letter, letter_id, current_user)
     writer_transaction()
-    try:
-        letter, data = services.print_letter(letter_id, current_user)
-    except storage.LetterFileError as exc:
-        return _broken_file(exc)
-    db.session.commit()
+    letter, data = commit(lambda: services.print_letter(letter_id, current_user),
+                          refused=lambda: _back(db.session.get(Letter, letter_id), None), back=None)
     return _pdf_response(data, services.download_name(letter))
 
 
-def _back(letter: Letter, back: str | None):
+def _back_url(letter: Letter, back: str | None) -> str:
     if back == "case":
-        return redirect(url_for("cases.show", case_id=letter.case_id, _anchor=f"letter-{letter.id}"), code=303)
-    return redirect(url_for("letters.register", _anchor=f"letter-{letter.id}"), code=303)
+        return url_for("cases.show", case_id=letter.case_id, _anchor=f"letter-{letter.id}")
+    return url_for("letters.register", _anchor=f"letter-{letter.id}")
 
 
-def _stale_letter(letter: Letter):
-    db.session.rollback()
-    return render_template("letters/stale.html", letter_id=letter.id, case_id=letter.case_id), 409
+def _back(letter: Letter, back: str | None):
+    return redirect(_back_url(letter, back), code=303)
 
 
-def _refused(letter: Letter, form, back: str | None):
+def _invalid(letter: Letter, form, back: str | None):
     """A form that did not validate: a stale version is a conflict, anything else is explained."""
     if form.expected_version is not None and form.expected_version != letter.version:
-        return _stale_letter(letter)
+        return stale_page(_back_url(letter, back), what=LETTER_CHANGED)
     for field in form:
         for error in field.errors:
             flash(f"{letter.reference}: {field.label.text}: {error}", "error")
@@ -152,19 +142,12 @@ def dispatch(letter_id: int):
     form = dispatch_form(letter, formdata=request.form)
     back = form.back.data
     if not form.validate_on_submit():
-        return _refused(letter, form, back)
-    try:
-        services.record_dispatch(letter, current_user, expected_version=form.expected_version,
-                                 mode=DispatchMode(form.mode.data), on=form.dispatched_on.data, note=form.note.data)
-    except Stale:
-        return _stale_letter(letter)
-    except storage.LetterFileError as exc:
-        return _broken_file(exc)
-    except services.LetterError as exc:
-        db.session.rollback()
-        flash(f"{letter.reference}: {exc}", "error")
-        return _back(letter, back)
-    db.session.commit()
+        return _invalid(letter, form, back)
+    commit(lambda: services.record_dispatch(
+               letter, current_user, expected_version=form.expected_version, mode=DispatchMode(form.mode.data),
+               on=form.dispatched_on.data, note=form.note.data),
+           refused=lambda: _back(letter, back), back=_back_url(letter, back), unsent=form.note.data,
+           what=LETTER_CHANGED)
     flash(_("Dispatch of letter %(ref)s recorded.", ref=letter.reference), "success")
     return _back(letter, back)
 
@@ -175,35 +158,17 @@ def acknowledge(letter_id: int):
     form = acknowledge_form(letter, formdata=request.form)
     back = form.back.data
     if not form.validate_on_submit():
-        return _refused(letter, form, back)
-    try:
-        services.record_acknowledgement(letter, current_user, expected_version=form.expected_version,
-                                        inward_number=form.inward_number.data, on=form.ack_date.data)
-    except Stale:
-        return _stale_letter(letter)
-    except services.LetterError as exc:
-        db.session.rollback()
-        flash(f"{letter.reference}: {exc}", "error")
-        return _back(letter, back)
-    db.session.commit()
+        return _invalid(letter, form, back)
+    commit(lambda: services.record_acknowledgement(
+               letter, current_user, expected_version=form.expected_version,
+               inward_number=form.inward_number.data, on=form.ack_date.data),
+           refused=lambda: _back(letter, back), back=_back_url(letter, back), unsent=form.inward_number.data,
+           what=LETTER_CHANGED)
     flash(_("Acknowledgement of letter %(ref)s recorded.", ref=letter.reference), "success")
     return _back(letter, back)
 
 
 # --- the register and batches ----------------------------------------------------------------
-
-def _districts() -> list[Area]:
-    """Districts the user works in: those their areas lie in, or lie under their areas."""
-    ids = set()
-    clauses = []
-    for area in current_user.areas:
-        if area.kind is AreaKind.STATE:
-            clauses.append(in_scope(current_user, Area.path))
-        elif area.district_id:
-            ids.add(area.district_id)
-    query = sa.select(Area).where(Area.kind == AreaKind.DISTRICT, sa.or_(Area.id.in_(ids), *clauses))
-    return db.session.scalars(query.order_by(Area.name_en)).all()
-
 
 def _date_arg(name: str) -> date | None:
     try:
@@ -231,40 +196,36 @@ def _batch_limit() -> int:
 
 @bp.get("/letters")
 def register():
-    districts = _districts()
-    filters = _filters(districts, default_status=None)
+    my_districts = districts(current_user)
+    filters = _filters(my_districts, default_status=None)
     query = services.register_query(current_user, filters)
     before = request.args.get("before", type=int)
     page_query = query.where(Letter.id < before) if before else query
     rows = db.session.scalars(page_query.order_by(Letter.id.desc()).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    batch_filters = services.RegisterFilters(
-        district_id=filters.district_id, status=filters.status or LetterStatus.DRAFTED.value,
-        date_from=filters.date_from, date_to=filters.date_to)
-    batch_count, batch_upto = db.session.execute(
-        services.register_query(current_user, batch_filters).with_only_columns(sa.func.count(), sa.func.max(Letter.id))
-        .order_by(None)
-    ).one()
+    preview = services.batch_preview(current_user, filters)
     return render_template(
         "letters/register.html",
         letters=rows,
         next_before=rows[-1].id if more else None,
         filters=filters,
-        districts=districts,
+        districts=my_districts,
         statuses=list(LetterStatus),
         labels=LABELS,
         filter_args={k: v for k, v in filters.as_args().items() if k != "upto"},
         dispatch_forms={x.id: dispatch_form(x) for x in rows if x.status is LetterStatus.DRAFTED},
         ack_forms={x.id: acknowledge_form(x) for x in rows if x.status is LetterStatus.DISPATCHED},
-        batch_args=replace(batch_filters, upto=batch_upto or 0).as_args(),
-        batch_count=batch_count,
+        batch=preview,
+        batch_args=replace(services.batch_filters(filters), upto=preview.upto).as_args(),
         batch_limit=_batch_limit(),
     )
 
 
 def _batch_filters() -> services.RegisterFilters:
-    return _filters(_districts(), default_status=LetterStatus.DRAFTED.value)
+    """The batch's filters from its URL: always with a status, and fixed by `upto` once started."""
+    filters = _filters(districts(current_user), default_status=None)
+    return replace(filters, status=services.batch_filters(filters).status)
 
 
 @bp.get("/letters/batch")
@@ -277,19 +238,14 @@ def batch():
     """
     filters = _batch_filters()
     if filters.upto is None:
-        upto = db.session.scalar(services.register_query(current_user, filters)
-                                 .with_only_columns(sa.func.max(Letter.id)).order_by(None))
-        filters = replace(filters, upto=upto or 0)
+        filters = replace(filters, upto=services.batch_preview(current_user, filters).upto)
     progress = services.batch_progress(current_user, filters)
     too_many = progress.total > _batch_limit()
     if progress.total and not progress.done and not too_many:
         writer_transaction()
-        try:
-            services.render_batch_chunk(current_user, filters, current_user,
-                                        current_app.config.get("LETTERS_BATCH_CHUNK", 10))
-        except storage.LetterFileError as exc:
-            return _broken_file(exc)
-        db.session.commit()
+        commit(lambda: services.render_batch_chunk(current_user, filters, current_user,
+                                                   current_app.config.get("LETTERS_BATCH_CHUNK", 10)),
+               refused=lambda: redirect(url_for("letters.register")), back=None)
         progress = services.batch_progress(current_user, filters)
     here = url_for("letters.batch", **filters.as_args())
     response = current_app.make_response(render_template(
@@ -311,9 +267,6 @@ def batch_pdf():
         return redirect(url_for("letters.batch", **filters.as_args()))
     writer_transaction()
     out = BytesIO()
-    try:
-        services.write_batch(services.batch_letter_ids(current_user, filters), current_user, out)
-    except storage.LetterFileError as exc:
-        return _broken_file(exc)
-    db.session.commit()
+    commit(lambda: services.write_batch(services.batch_letter_ids(current_user, filters), current_user, out),
+           refused=lambda: redirect(url_for("letters.batch", **filters.as_args())), back=None)
     return _pdf_response(out.getvalue(), f"letters-{filters.upto}.pdf")
