@@ -56,15 +56,15 @@ def scoped(app, world):
     """Rows of every scoped model in two districts of the world's state and in a second state,
     and users scoped at every level, alone and mixed."""
     with app.test_request_context():
-        state2 = create_area(kind=AreaKind.STATE, name_en="Second State", name_hi="दूसरा राज्य")
-        district2 = create_area(kind=AreaKind.DISTRICT, name_en="Far", name_hi="दूर", parent=state2, code="FAR")
-        block2 = create_area(kind=AreaKind.BLOCK, name_en="Far Block", name_hi="दूर ब्लॉक", parent=district2)
-        gp2 = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Far GP", name_hi="दूर पंचायत", parent=block2)
-        village2 = create_area(kind=AreaKind.SETTLEMENT, name_en="Far Village", name_hi="दूर गाँव", parent=gp2)
-        second_block = create_area(kind=AreaKind.BLOCK, name_en="Ichhawar", name_hi="इछावर", parent=world.district)
+        state2 = create_area(kind=AreaKind.STATE, name_en="Second State", name_hi="दूसरा राज्य", actor=None)
+        district2 = create_area(kind=AreaKind.DISTRICT, name_en="Far", name_hi="दूर", parent=state2, code="FAR", actor=None)
+        block2 = create_area(kind=AreaKind.BLOCK, name_en="Far Block", name_hi="दूर ब्लॉक", parent=district2, actor=None)
+        gp2 = create_area(kind=AreaKind.GRAM_PANCHAYAT, name_en="Far GP", name_hi="दूर पंचायत", parent=block2, actor=None)
+        village2 = create_area(kind=AreaKind.SETTLEMENT, name_en="Far Village", name_hi="दूर गाँव", parent=gp2, actor=None)
+        second_block = create_area(kind=AreaKind.BLOCK, name_en="Ichhawar", name_hi="इछावर", parent=world.district, actor=None)
 
         def user(username, role, areas):
-            return create_user(username=username, display_name=username, password=PASSWORD, role=role, areas=areas)
+            return create_user(username=username, display_name=username, password=PASSWORD, role=role, areas=areas, actor=None)
 
         far = user("far", Role.INCHARGE, [district2])
         cases = [
