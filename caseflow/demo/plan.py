@@ -164,6 +164,8 @@ class Planner:
             if overdue is None:
                 overdue = self.rng.random() < data.OVERDUE_SHARE
             tail = window + self.rng.randint(2, 25) if overdue else self.rng.randint(0, max(0, window - 4))
+            if overdue and label is not None:
+                tail += 14  # a showcase case must be overdue whatever holidays the calendar holds
         elif status in (CaseStatus.IDENTIFIED, CaseStatus.DOCUMENTED):
             tail = self.rng.randint(0, 30)
         elif status in (CaseStatus.SANCTIONED, CaseStatus.REJECTED):
