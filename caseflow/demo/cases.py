@@ -29,6 +29,8 @@ def hi_date(day: date) -> str:
 
 
 class History:
+    """The case histories of one seed run, and what later steps need from them (letters, showcase cases)."""
+
     def __init__(self, seeder) -> None:
         self.seeder = seeder
         self.rng = seeder.rng
@@ -182,7 +184,7 @@ class History:
                   verified: datetime | None, due: date | None) -> None:
         """Move a case the services just wrote back to the days its demo history says things happened.
 
-        Only the demo does this: services stamp "now" and compute due dates from today, but a
+        Only the demo does this: services stamp "now" (only `today()` is fixed per step), but a
         demo needs a history that happened in the past, including cases that are now overdue.
         It runs once per case, after the last service call, so these writes ride along with the
         next service flush instead of adding one per step. `stamps` has one time per step and
