@@ -18,11 +18,13 @@ def caseflow_cli():
 @click.option("--cases", default=300, show_default=True, help="How many demo cases to create.")
 @with_appcontext
 def seed_demo(if_empty: bool, cases: int):
-    """Load the fictional demo district (idempotent; refused in production)."""
+    """Load the fictional demo district, then run the escalation sweep (idempotent; refused in production)."""
     import sqlalchemy as sa
 
     from caseflow import demo
     from caseflow.auth.models import User
+    from caseflow.db import today
+    from caseflow.escalation.cli import run_sweep
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("seed-demo refuses to run with the production configuration")
@@ -34,6 +36,12 @@ def seed_demo(if_empty: bool, cases: int):
     db.session.commit()
     if created:
         click.echo(f"Loaded the demo district: {created}")
+        # The sweep cron would run next: it escalates the overdue cases (drafting their letters)
+        # and flags those it cannot move. Its needs-configuration finding is deliberate here
+        # (data.MISSING_OFFICES), so it does not fail the command as it fails `escalate`.
+        _counts, refused = run_sweep(today())
+        if refused:
+            raise click.ClickException(f"the escalation sweep refused {len(refused)} demo cases")
     elif demo.is_loaded():
         click.echo("The demo data (or a user named admin) is already there; nothing changed.")
     demo.print_logins(click.echo)
@@ -75,13 +83,20 @@ def diagram(out: Path | None, readme: Path | None):
 @click.password_option()
 @with_appcontext
 def create_user(username, display_name, role, area_codes, password):
-    """Create a user (the first administrator of a new deployment, for example)."""
+    """Create a user (the first administrator of a new deployment, for example).
+
+    Refuses, writing nothing, a username that is taken, a password that is too short, an
+    unknown area, or an in-charge or supervisor without an area (they would see no case).
+    """
     import sqlalchemy as sa
+    from flask_babel import force_locale
 
     from caseflow.areas.models import Area
     from caseflow.auth import services
     from caseflow.auth.models import Role
 
+    if role != Role.ADMIN.value and not area_codes:
+        raise click.ClickException(f"a {role} needs at least one --area (a district code or an area id)")
     areas = []
     for code in area_codes:
         query = sa.select(Area).where(Area.id == int(code)) if code.isdigit() else sa.select(Area).where(Area.code == code)
@@ -89,11 +104,14 @@ def create_user(username, display_name, role, area_codes, password):
         if area is None:
             raise click.ClickException(f"no area {code!r}")
         areas.append(area)
-    try:
-        user = services.create_user(username=username, display_name=display_name, password=password,
-                                    role=Role(role), areas=areas, actor=None)
-    except services.AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # Operator commands speak English, whatever the deployment's default language for screens.
+    with force_locale("en"):
+        try:
+            user = services.create_user(username=username, display_name=display_name, password=password,
+                                        role=Role(role), areas=areas, actor=None)
+        except services.AccountError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"created user {user.username} ({role})")
 

@@ -10,7 +10,7 @@ administrator must fix; they are listed on /escalation/configuration); 1 anythin
 import socket
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 from flask.cli import with_appcontext
@@ -36,19 +36,28 @@ RETRIES = 5  # a batch that lost a deadlock (PostgreSQL) or waited out the lock 
 @with_appcontext
 def escalate(dry_run: bool, now: datetime | None, batch_size: int, pause: float | None):
     """Escalate every overdue case one level; flag those that cannot move."""
-    on = now.date() if now else today()
     if pause is None:
         pause = 0.05 if db.engine.dialect.name == "sqlite" else 0.0
-    token = read_only_transaction.set(dry_run)  # a dry run on SQLite must not take the write lock
-    try:
-        with fixed_today(on):
-            counts, refused = Sweep(batch_size, dry_run, pause).run()
-    finally:
-        read_only_transaction.reset(token)
+    counts, refused = run_sweep(now.date() if now else today(), batch_size=batch_size, dry_run=dry_run, pause=pause)
     if refused:
         raise SystemExit(EXIT_ERROR)
     if counts["needs_configuration"]:
         raise SystemExit(EXIT_CONFIGURATION)
+
+
+def run_sweep(on: date, *, batch_size: int = 500, dry_run: bool = False, pause: float = 0.0,
+              echo=click.echo) -> tuple[Counter, list[str]]:
+    """One sweep as of `on`: what `escalate` runs, and what `seed-demo` runs after loading the demo.
+
+    Commits once per batch (see `Sweep`); returns the outcome counts and the references of the
+    cases the case machine refused. `echo(text, err=False)` receives the report, line by line.
+    """
+    token = read_only_transaction.set(dry_run)  # a dry run on SQLite must not take the write lock
+    try:
+        with fixed_today(on):
+            return Sweep(batch_size, dry_run, pause, echo).run()
+    finally:
+        read_only_transaction.reset(token)
 
 
 commands: list[click.Command] = [escalate]
@@ -64,11 +73,11 @@ class Sweep:
     commit the session is emptied, so memory stays flat however many cases the run touches.
     """
 
-    def __init__(self, batch_size: int, dry_run: bool, pause: float):
+    def __init__(self, batch_size: int, dry_run: bool, pause: float, echo=click.echo):
         from caseflow.escalation import services
 
         self.services = services
-        self.batch_size, self.dry_run, self.pause = batch_size, dry_run, pause
+        self.batch_size, self.dry_run, self.pause, self.echo = batch_size, dry_run, pause, echo
         self.lookups = services.Lookups(memo=True)
         self.counts: Counter = Counter()
         self.refused: list[str] = []
@@ -78,7 +87,7 @@ class Sweep:
         s = self.services
         on = today()
         mode = "DRY RUN — nothing will change; " if self.dry_run else ""
-        click.echo(f"Escalation sweep as of {on.isoformat()} ({mode}batch size {self.batch_size})")
+        self.echo(f"Escalation sweep as of {on.isoformat()} ({mode}batch size {self.batch_size})")
         run_id = None
         if not self.dry_run:
             run_id = self._transaction(lambda: s.start_run(socket.gethostname()).id)
@@ -88,7 +97,7 @@ class Sweep:
                     lambda after_id=after_id: s.release_moved_on(after_id, self.batch_size, lock=self.postgres))
                 released += cleared
             if released:
-                click.echo(f"  cleared the flag of {released} cases that moved on since they were flagged")
+                self.echo(f"  cleared the flag of {released} cases that moved on since they were flagged")
         started = time.perf_counter()
         for status in WAITING_STATUSES:
             after = None
@@ -101,10 +110,10 @@ class Sweep:
                 self.counts.update(counts)
                 self.refused.extend(refused)
                 for line in lines:
-                    click.echo(line)
+                    self.echo(line)
                 done = sum(self.counts.values())
                 rate = done / max(time.perf_counter() - started, 1e-9)
-                click.echo(f"  {status.value}: {done:,} cases so far — escalated {self.counts['escalated']:,}, "
+                self.echo(f"  {status.value}: {done:,} cases so far — escalated {self.counts['escalated']:,}, "
                            f"stalled at top {self.counts['stalled_at_top']:,}, "
                            f"needs configuration {self.counts['needs_configuration']:,} ({rate:,.0f} cases/s)")
                 if self.pause:
@@ -172,7 +181,7 @@ class Sweep:
                 db.session.expunge_all()
                 if attempt == RETRIES:
                     raise
-                click.echo(f"  retrying a batch after a database conflict ({exc.orig.__class__.__name__})", err=True)
+                self.echo(f"  retrying a batch after a database conflict ({exc.orig.__class__.__name__})", err=True)
                 time.sleep(0.2 * attempt)
                 continue
             except BaseException:
@@ -185,14 +194,14 @@ class Sweep:
     def _summary(self, pending: int) -> None:
         c = self.counts
         verb = "would be " if self.dry_run else ""
-        click.echo(f"Summary: {verb}escalated {c['escalated']:,}; {verb}stalled at the top {c['stalled_at_top']:,}; "
+        self.echo(f"Summary: {verb}escalated {c['escalated']:,}; {verb}stalled at the top {c['stalled_at_top']:,}; "
                    f"could not resolve an addressee {c['needs_configuration']:,}; "
                    f"changed meanwhile {c['changed']:,}; refused {c['refused']:,}.")
         if not self.dry_run and pending:
-            click.echo(f"{pending:,} overdue cases are neither escalated nor flagged: another sweep or a user held "
+            self.echo(f"{pending:,} overdue cases are neither escalated nor flagged: another sweep or a user held "
                        "them; the next run takes them.")
         if c["needs_configuration"]:
-            click.echo("Configuration problem: some cases have no office to escalate to. Add the missing offices "
+            self.echo("Configuration problem: some cases have no office to escalate to. Add the missing offices "
                        "(Administration › Offices); the cases are listed on /escalation/configuration.", err=True)
         if self.refused:
-            click.echo(f"The case machine refused {len(self.refused)} cases: {', '.join(self.refused[:20])}", err=True)
+            self.echo(f"The case machine refused {len(self.refused)} cases: {', '.join(self.refused[:20])}", err=True)
