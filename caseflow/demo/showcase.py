@@ -12,7 +12,7 @@ from caseflow.db import local_date
 from caseflow.demo import data
 from caseflow.extensions import db
 from caseflow.letters import services as letters
-from caseflow.letters.models import DispatchMode, Letter
+from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 
 
 def file_bias_reports(seeder, showcase: dict[str, Case]) -> int:
@@ -57,7 +57,9 @@ def send_letters(seeder, drafted: list[Letter], n_cases: int) -> tuple[int, int]
     db.session.flush()
     incharges = {district.id: seeder.users[f"incharge{i + 1}"] for i, district in enumerate(seeder.districts)}
     how_many = max(data.MIN_LETTERS_SENT, n_cases // data.CASES_PER_LETTER_SENT)
-    oldest = sorted(drafted, key=lambda letter: letter.created_at)[:how_many]
+    # A letter to an office the case has since left was superseded: it can no longer be sent.
+    standing = [letter for letter in drafted if letter.status is LetterStatus.DRAFTED]
+    oldest = sorted(standing, key=lambda letter: letter.created_at)[:how_many]
     modes = [(DispatchMode(mode), weight) for mode, weight in data.DISPATCH_MODES]
     for n, letter in enumerate(oldest):
         actor = incharges[letter.district_id]
