@@ -10,36 +10,45 @@ FLASK := $(BIN)/flask --app wsgi
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when requirements.txt changes.
-$(VENV)/.installed: requirements.txt | $(BIN)/python
+# Two pinned sets (README "Dependencies"), each reinstalled only when its list changes:
+# the runtime set for `make run`, the development set on top of it for tests and tools.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+
+$(RUNTIME): requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-translations: $(VENV)/.installed
+$(DEV): requirements-dev.txt $(RUNTIME)
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+translations: $(RUNTIME)
 	@$(BIN)/pybabel compile -d caseflow/translations >/dev/null
 
-syscheck: $(VENV)/.installed
+# Installs WeasyPrint's system libraries when run as root with apt-get, else says how.
+syscheck: $(RUNTIME)
 	@$(BIN)/python -m caseflow.syscheck
 
-run: $(VENV)/.installed translations syscheck
+run: $(RUNTIME) translations syscheck
 	$(FLASK) db upgrade
 	$(FLASK) caseflow seed-demo --if-empty
 	@echo "caseflow is serving on http://127.0.0.1:$(PORT)"
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed translations
+test: $(DEV) translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed
+lint: $(DEV)
 	$(BIN)/ruff check .
 
-diagram: $(VENV)/.installed
+diagram: $(RUNTIME)
 	$(FLASK) caseflow diagram --readme README.md
 
 # The queue page, the escalation sweep and the letters, each beside its raw baseline.
-bench: $(VENV)/.installed translations
+bench: $(RUNTIME) translations
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
 	$(BIN)/python -m bench.letters $(LETTERS_ARGS)

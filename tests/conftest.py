@@ -25,7 +25,9 @@ from caseflow.cases.services import open_case, transition
 from caseflow.extensions import db
 from caseflow.schemes.services import save_scheme, set_ladder
 
-pytest_plugins = ["tests.audit_guard"]  # every committed change of a request or command is audited
+# audit_guard: every committed change of a request or command is audited;
+# browser_support: the browser tests' live server, Chromium and phone tabs.
+pytest_plugins = ["tests.audit_guard", "tests.browser_support"]
 
 # The base configuration for apps built from a dict of overrides (see test_config).
 os.environ["CASEFLOW_CONFIG"] = "testing"

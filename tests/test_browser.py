@@ -4,115 +4,24 @@ Guards what the HTTP-level tests cannot see: that the login form, the queue and 
 work in Chromium with CSRF on and the Content-Security-Policy enforced (no console errors, no
 CSP violations), that the case page's action and follow-up forms submit from a browser
 (including the native date input), and that nothing overflows a 360 px wide screen, even with
-the longest references the forms accept.
+the longest references the forms accept; and that an in-charge whose language is Hindi gets
+the same walk in Hindi.
 """
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from flask_babel import force_locale, gettext
+from playwright.sync_api import expect
 
-from caseflow import create_app
 from caseflow.cases.services import transition
 from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
-from tests import conftest
-from tests.conftest import PASSWORD, World
+from tests.browser_support import OVERFLOW_TOLERANCE, Phone
+from tests.conftest import World
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; `playwright install` cannot download browsers here
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 360, "height": 740}
-OVERFLOW_TOLERANCE = 2  # px: sub-pixel rounding, not a layout that spills off the screen
-
-# Reports every Content-Security-Policy violation to Python, on every page the browser opens.
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.documentURI}`);
-});
-"""
-
-
-@pytest.fixture
-def live_server(app, database_url, committed_db):
-    """The app with CSRF on, served over real HTTP on a free port of 127.0.0.1 from a thread.
-
-    Same database as `app` (whose fixture built the schema); the server's own connections see
-    only committed data, hence `committed_db`, whose clean-up runs after the server is down.
-    """
-    # SERVER_NAME off: the browser addresses the server as 127.0.0.1:<port>, not "localhost".
-    live_app = create_app(conftest.test_config(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None))
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with live_app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Phone:
-    """A fresh 360 × 740 browser tab that records console errors, page errors and CSP violations."""
-
-    def __init__(self, browser, base_url: str):
-        self.base_url = base_url
-        self.problems: list[str] = []
-        self.context = browser.new_context(viewport=PHONE, locale="en-IN", device_scale_factor=1)
-        self.context.expose_function("reportCspViolation", lambda text: self.problems.append(f"CSP: {text}"))
-        self.context.add_init_script(CSP_LISTENER)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        self.page.set_default_timeout(10_000)
-
-    def _console(self, msg) -> None:
-        if msg.type == "error":
-            self.problems.append(f"console: {msg.text} [{msg.location.get('url')}]")
-
-    def login(self, username: str) -> None:
-        page = self.page
-        page.goto(f"{self.base_url}/login")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("My queue")
-        assert page.url == f"{self.base_url}/queue"
-
-    def overflow(self) -> int:
-        """How many pixels the page is wider than the screen (0 when it fits)."""
-        return max(0, self.page.evaluate("document.documentElement.scrollWidth") - PHONE["width"])
-
-    def fact(self, label: str):
-        """The value (dd) next to the term (dt) `label` in the case page's fact lists."""
-        term = self.page.locator("dl.facts > dt").filter(has_text=re.compile(rf"^{re.escape(label)}$"))
-        return term.locator("xpath=following-sibling::dd[1]")
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    expect.set_options(timeout=10_000)
-    tab = Phone(browser, live_server)
-    yield tab
-    tab.context.close()
 
 
 def test_incharge_logs_follow_up_and_records_submission_on_a_phone(app, phone, tmp_path):
@@ -174,7 +83,7 @@ def test_incharge_logs_follow_up_and_records_submission_on_a_phone(app, phone, t
     assert shot.stat().st_size > 0
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    assert phone.problems == [], "console errors or CSP violations:\n" + "\n".join(phone.problems)
+    phone.no_problems()
 
 
 def test_longest_references_do_not_widen_the_case_page(app, phone):
@@ -198,4 +107,54 @@ def test_longest_references_do_not_widen_the_case_page(app, phone):
     expect(phone.fact("Sanction order")).to_contain_text(long_ref)
     assert phone.overflow() <= OVERFLOW_TOLERANCE, (
         f"a 60-character reference makes the case page {phone.overflow()} px wider than a 360 px screen")
-    assert phone.problems == [], "console errors or CSP violations:\n" + "\n".join(phone.problems)
+    phone.no_problems()
+
+
+def hindi(app, *english: str) -> dict[str, str]:
+    """The Hindi the catalogue gives for each English text; each must really be Hindi."""
+    with app.test_request_context(), force_locale("hi"):
+        labels = {text: gettext(text) for text in english}
+    untranslated = [text for text, shown in labels.items() if not re.search(r"[\u0900-\u097F]", shown)]
+    assert untranslated == [], f"no Hindi for {untranslated}"
+    return labels
+
+
+def test_a_hindi_speaking_incharge_logs_a_follow_up_in_hindi(app, browser, live_server):
+    with app.app_context():
+        w = World()
+        w.incharge.locale = "hi"
+        case = w.case(status="documented")
+        db.session.commit()
+        case_id, reference, incharge = case.id, case.reference, w.incharge.username
+    hi = hindi(app, "Username", "Password", "Sign in", "My queue", "Documented", "What they said",
+               "Contacted by", "Visit", "Save follow-up", "Follow-up saved.", "Follow-up")
+    phone = Phone(browser, live_server.url, locale="hi-IN")
+    page = phone.page
+    try:
+        # The sign-in page follows the browser's language, the queue the user's.
+        phone.login(incharge, labels=hi)
+        expect(page.locator("html")).to_have_attribute("lang", "hi")
+        phone.fits("the Hindi queue")
+
+        page.locator(".queue-list").get_by_role("link", name=reference).click()
+        page.wait_for_url(f"{phone.base_url}/cases/{case_id}")
+        expect(page.get_by_test_id("status")).to_have_text(hi["Documented"])
+        phone.fits("the Hindi case page")
+
+        note = "सचिव ने कहा कि फ़ाइल सोमवार को जनपद जाएगी"
+        page.get_by_label(hi["What they said"]).fill(note)
+        page.get_by_label(hi["Contacted by"]).select_option(label=hi["Visit"])
+        page.get_by_role("button", name=hi["Save follow-up"]).click()
+        expect(page.get_by_role("status")).to_contain_text(hi["Follow-up saved."])
+        latest = page.locator("ol.timeline > li").first
+        expect(latest).to_contain_text(f"{hi['Follow-up']} ({hi['Visit']})")
+        expect(latest).to_contain_text(note)
+        expect(page.get_by_test_id("status")).to_have_text(hi["Documented"])
+
+        # None of the walk's English labels is left on the page.
+        shown = page.locator("main").inner_text()
+        assert [text for text in hi if re.search(rf"\b{re.escape(text)}\b", shown)] == []
+        phone.fits("the Hindi case page after the follow-up")
+        phone.no_problems()
+    finally:
+        phone.context.close()

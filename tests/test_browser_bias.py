@@ -7,109 +7,16 @@ confirms the finding. Guards what HTTP tests cannot see: the forms work in Chrom
 on and the Content-Security-Policy enforced (the pattern charts are inline SVG, no script, no
 inline style), and nothing is wider than a 360 px screen.
 """
-import re
-import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
-from caseflow import create_app
 from caseflow.bias.models import BiasReport, Finding, IdentityReveal, ReviewStatus
 from caseflow.extensions import db
-from tests import conftest
-from tests.conftest import PASSWORD, World
+from tests.conftest import World
 from tests.test_bias_helpers import COMPLAINANT_NAME, file, supervisor
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; `playwright install` cannot download browsers here
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 360, "height": 740}
-OVERFLOW_TOLERANCE = 2  # px: sub-pixel rounding, not a layout that spills off the screen
-
-CSP_LISTENER = """
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.documentURI}`);
-});
-"""
-
-
-@pytest.fixture
-def live_server(app, database_url, committed_db):
-    """The app with CSRF on, served over real HTTP on a free port of 127.0.0.1 from a thread."""
-    live_app = create_app(conftest.test_config(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None))
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with live_app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Phone:
-    """A fresh 360 × 740 browser tab that records console errors, page errors and CSP violations."""
-
-    def __init__(self, browser, base_url: str):
-        self.base_url = base_url
-        self.problems: list[str] = []
-        self.context = browser.new_context(viewport=PHONE, locale="en-IN", device_scale_factor=1)
-        self.context.expose_function("reportCspViolation", lambda text: self.problems.append(f"CSP: {text}"))
-        self.context.add_init_script(CSP_LISTENER)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        self.page.set_default_timeout(10_000)
-
-    def _console(self, msg) -> None:
-        if msg.type == "error":
-            self.problems.append(f"console: {msg.text} [{msg.location.get('url')}]")
-
-    def login(self, username: str) -> None:
-        page = self.page
-        page.goto(f"{self.base_url}/login")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("heading", level=1)).to_have_text("My queue")
-
-    def overflow(self) -> int:
-        return max(0, self.page.evaluate("document.documentElement.scrollWidth") - PHONE["width"])
-
-    def fits(self, what: str) -> None:
-        assert self.overflow() <= OVERFLOW_TOLERANCE, f"{what} is {self.overflow()} px wider than a 360 px screen"
-
-    def action(self, name: str):
-        """Open a collapsed action (details) of the report page and return it."""
-        details = self.page.locator(f'details[data-action="{name}"]')
-        details.locator("summary").click()
-        expect(details).to_have_attribute("open", re.compile(".*"))
-        return details
-
-
-@pytest.fixture
-def phones(browser, live_server):
-    expect.set_options(timeout=10_000)
-    tabs = [Phone(browser, live_server), Phone(browser, live_server)]
-    yield tabs
-    for tab in tabs:
-        tab.context.close()
 
 
 def test_supervisor_reviews_reveals_and_a_second_supervisor_confirms(app, phones):

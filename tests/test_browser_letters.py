@@ -6,50 +6,20 @@ the print link (the PDF opens in a new tab and is the stored letter), and the di
 in its collapsed action, including the browser's own date input.
 """
 import re
-import threading
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from caseflow import create_app
 from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.letters import storage
 from caseflow.letters.models import Letter
-from tests import conftest
+from tests.browser_support import OVERFLOW_TOLERANCE
 from tests.conftest import World
 from tests.letters_support import case_with_history, pdftotext
-from tests.test_browser import OVERFLOW_TOLERANCE, Phone, browser  # noqa: F401  (browser: a fixture)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_server(app, database_url, committed_db, tmp_path):
-    """As in tests/test_browser.py (CSRF on, real HTTP from a thread), storing letters under tmp_path."""
-    live_app = create_app(conftest.test_config(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None,
-                                               LETTERS_DIR=str(tmp_path / "letters")))
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", live_app
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with live_app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture
-def phone(browser, live_server):  # noqa: F811
-    expect.set_options(timeout=10_000)
-    tab = Phone(browser, live_server[0])
-    yield tab
-    tab.context.close()
 
 
 def test_incharge_prints_a_letter_and_records_its_dispatch(app, phone, live_server):
@@ -87,7 +57,7 @@ def test_incharge_prints_a_letter_and_records_its_dispatch(app, phone, live_serv
     pdf = reprint.body()
     assert reprint.ok and pdf.startswith(b"%PDF-") and reference in pdftotext(pdf)
     popup.close()
-    live_app = live_server[1]
+    live_app = live_server.app
     with live_app.app_context():
         letter = db.session.scalar(sa.select(Letter).where(Letter.reference == reference))
         assert letter.pdf_sha256 == storage.sha256(pdf)
@@ -111,4 +81,4 @@ def test_incharge_prints_a_letter_and_records_its_dispatch(app, phone, live_serv
     expect(item).to_contain_text(f"sent on {today():%d/%m/%Y} (Registered post) · RL123456789IN")
     expect(item.get_by_test_id("print")).to_have_text("Reprint")
     assert phone.overflow() <= OVERFLOW_TOLERANCE
-    assert phone.problems == [], "console errors or CSP violations:\n" + "\n".join(phone.problems)
+    phone.no_problems()

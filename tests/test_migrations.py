@@ -1,13 +1,14 @@
 """Guards the Alembic migrations as code: one head, a clean `upgrade` on an empty SQLite and an
 empty PostgreSQL database, no autogenerate difference between the models and what the
-migrations build, and a full downgrade/upgrade round trip.
+migrations build, a full downgrade/upgrade round trip, and the data a migration rewrites.
 
-Both databases are always exercised, whichever one the rest of the suite runs on: PostgreSQL
-is expected on 127.0.0.1:5432 (or wherever CASEFLOW_TEST_DATABASE_URL points), in a scratch
-database that is created and dropped here.
+SQLite is always exercised. PostgreSQL is exercised, whichever database the rest of the suite
+runs on, when CASEFLOW_TEST_DATABASE_URL points at a PostgreSQL server (as `.ci/run` does for
+its second run): in a scratch database beside the test database, created and dropped here.
 """
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,11 @@ from caseflow.extensions import db
 from tests.conftest import test_config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-SCRATCH_PG_DATABASE = "caseflow_migr_pv"
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_URL = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
+HAS_PG = PG_URL.startswith("postgresql")
+# Every engineer's suite may share one server: the scratch database is named after the test one.
+SCRATCH_PG_DATABASE = f"{sa.make_url(PG_URL).database}_migrations" if HAS_PG else None
+BACKENDS = ["sqlite", "postgresql"] if HAS_PG else ["sqlite"]
 
 
 def script_directory() -> ScriptDirectory:
@@ -34,11 +38,7 @@ def script_directory() -> ScriptDirectory:
 
 
 def pg_url(database: str) -> sa.URL:
-    base = os.environ.get("CASEFLOW_TEST_DATABASE_URL") or DEFAULT_PG_URL
-    url = sa.make_url(base)
-    if url.get_backend_name() != "postgresql":
-        url = sa.make_url(DEFAULT_PG_URL)
-    return url.set(database=database)
+    return sa.make_url(PG_URL).set(database=database)
 
 
 def _pg_admin(statement: str) -> None:
@@ -50,7 +50,7 @@ def _pg_admin(statement: str) -> None:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def empty_app(request, tmp_path):
     """An app on a brand-new, empty database of each kind; the database is removed afterwards."""
     if request.param == "sqlite":
@@ -132,6 +132,39 @@ def test_downgrade_to_base_then_upgrade_again(empty_app):
     tables, revision = tables_and_revision(empty_app)
     assert revision == script_directory().get_current_head()
     assert schema_differences(empty_app) == []
+
+
+def test_upgrade_recomputes_name_keys_stored_by_older_rules(empty_app):
+    """Keys written before caseflow had its own Devanagari table (see names.py) are brought up to
+    the current rules, or search and the duplicate check would miss those people."""
+    with empty_app.app_context():
+        upgrade(directory=str(MIGRATIONS), revision="9a0e0e0e0005")
+        # The rows as the schema of that revision holds them; the keys are what
+        # indic_transliteration's ITRANS gave (the third one is unchanged).
+        now = datetime(2026, 11, 1)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO areas (id, kind, name_en, name_hi, path, active) "
+                                 "VALUES (1, 'state', 'Test State', 'परीक्षण राज्य', '0000001', :yes)"), {"yes": True})
+            conn.execute(sa.text("INSERT INTO users (id, username, display_name, password_hash, role, active, locale, "
+                                 "session_version, created_at, password_changed_at) "
+                                 "VALUES (1, 'incharge', 'In-charge', 'x', 'incharge', :yes, 'hi', 1, :now, :now)"),
+                         {"yes": True, "now": now})
+            people = sa.table("beneficiaries", *(sa.column(c) for c in (
+                "id", "name", "name_key", "gender", "settlement_id", "area_path", "preferred_language",
+                "lawful_basis", "consent_recorded_by_id")), sa.column("consent_recorded_at", sa.DateTime),
+                sa.column("created_at", sa.DateTime))
+            conn.execute(people.insert(), [
+                {"id": i, "name": name, "name_key": key, "gender": "female", "settlement_id": 1,
+                 "area_path": "0000001", "preferred_language": "hi", "lawful_basis": "written_consent",
+                 "consent_recorded_by_id": 1, "consent_recorded_at": now, "created_at": now}
+                for i, (name, key) in enumerate([("Laxmi", "lxmi"), ("सिंह", "snh"), ("सुनीता", "sunit")], 1)
+            ])
+        db.engine.dispose()
+
+    migrate_up(empty_app)
+    with empty_app.app_context(), db.engine.connect() as conn:
+        keys = dict(conn.execute(sa.text("SELECT name, name_key FROM beneficiaries")).all())
+    assert keys == {"Laxmi": "lksmi", "सिंह": "singh", "सुनीता": "sunit"}
 
 
 @pytest.mark.parametrize("empty_app", ["sqlite"], indirect=True)

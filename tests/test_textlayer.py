@@ -18,6 +18,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 import caseflow
 from caseflow.letters import textlayer
+from tests.textlayer_support import devanagari_words, html_text, word_roundtrip
 
 SAMPLE = Path(__file__).parent / "fixtures" / "hindi_sample.html"
 FONT_FILES = ("NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
@@ -47,9 +48,9 @@ def render(html: str, *, fixed: bool, **options) -> bytes:
     was_fixed = textlayer.is_fixed()
     try:
         if fixed:
-            return textlayer.render_pdf(html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=FontsOnly(),
-                                        font_config=FONT_CONFIG, **options)
-        textlayer.restore_weasyprint()
+            textlayer.fix_text_layer()
+        else:
+            textlayer.restore_weasyprint()
         return weasyprint.HTML(string=html, base_url=FONT_DIR.as_uri() + "/", url_fetcher=FontsOnly()).write_pdf(
             font_config=FONT_CONFIG, **options)
     finally:
@@ -72,12 +73,12 @@ def pdftotext(pdf: bytes, tmp_path: Path, *, layout: bool = False) -> str:
 @pytest.fixture(scope="module")
 def sample():
     html = SAMPLE.read_text(encoding="utf-8")
-    return {"html": html, "text": textlayer.html_text(html),
+    return {"html": html, "text": html_text(html),
             "bare": render(html, fixed=False), "fixed": render(html, fixed=True)}
 
 
 def test_the_sample_is_a_real_test():
-    words = textlayer.devanagari_words(textlayer.html_text(SAMPLE.read_text(encoding="utf-8")))
+    words = devanagari_words(html_text(SAMPLE.read_text(encoding="utf-8")))
     assert len(words) >= 200
     for word in NAMED_WORDS + ("क्षेत्र", "त्रैमासिक", "ज्ञापन", "श्रीमती", "चाँद", "पश्चात्", "आँगनवाड़ी", "फ़रवरी", "हृदय", "अतः"):
         assert word in words
@@ -85,7 +86,7 @@ def test_the_sample_is_a_real_test():
 
 @pytest.mark.parametrize("layout", [False, True])
 def test_every_hindi_word_round_trips(sample, tmp_path, layout):
-    result = textlayer.word_roundtrip(sample["text"], pdftotext(sample["fixed"], tmp_path, layout=layout))
+    result = word_roundtrip(sample["text"], pdftotext(sample["fixed"], tmp_path, layout=layout))
     assert result.missing == []
     assert result.ratio == 1.0
     assert result.in_order == result.total
@@ -94,13 +95,13 @@ def test_every_hindi_word_round_trips(sample, tmp_path, layout):
 @pytest.mark.parametrize("layout", [False, True])
 def test_bare_weasyprint_loses_words(sample, tmp_path, layout):
     # The measurement must be able to fail: WeasyPrint 70.0 alone loses about 30 % of the words.
-    result = textlayer.word_roundtrip(sample["text"], pdftotext(sample["bare"], tmp_path, layout=layout))
+    result = word_roundtrip(sample["text"], pdftotext(sample["bare"], tmp_path, layout=layout))
     assert result.ratio < 0.8
 
 
 def test_named_words_extract_exactly(sample, tmp_path):
-    fixed = textlayer.devanagari_words(pdftotext(sample["fixed"], tmp_path))
-    bare = textlayer.devanagari_words(pdftotext(sample["bare"], tmp_path))
+    fixed = devanagari_words(pdftotext(sample["fixed"], tmp_path))
+    bare = devanagari_words(pdftotext(sample["bare"], tmp_path))
     for word in NAMED_WORDS:
         assert word in fixed
     assert "मिला" not in bare and "मला" in bare
@@ -162,12 +163,12 @@ def test_spans_carry_any_text_safely(tmp_path):
     html = SAMPLE.read_text(encoding="utf-8").replace("सुनीता वर्मा", name.replace("<", "&lt;").replace(">", "&gt;"))
     text = pdftotext(render(html, fixed=True), tmp_path)
     assert name in text
-    assert textlayer.word_roundtrip(textlayer.html_text(html), text).ratio == 1.0
+    assert word_roundtrip(html_text(html), text).ratio == 1.0
 
 
 @pytest.mark.parametrize("options", [{"pdf_tags": True}, {"pdf_variant": "pdf/a-3u"}, {"full_fonts": True}])
 def test_other_pdf_options_keep_the_text(sample, tmp_path, options):
-    result = textlayer.word_roundtrip(sample["text"], pdftotext(render(sample["html"], fixed=True, **options), tmp_path))
+    result = word_roundtrip(sample["text"], pdftotext(render(sample["html"], fixed=True, **options), tmp_path))
     assert result.missing == []
 
 
@@ -184,7 +185,7 @@ def test_ellipsis_does_not_reveal_hidden_text(tmp_path):
 def test_svg_text_is_fixed_too(tmp_path):
     html = ('<style>@font-face { font-family: D; src: url(NotoSansDevanagari-Regular.ttf); }</style>'
             '<svg width="300" height="40"><text x="5" y="25" font-family="D" font-size="14">सर्वेक्षण मिला</text></svg>')
-    assert textlayer.devanagari_words(pdftotext(render(html, fixed=True), tmp_path)) == ["सर्वेक्षण", "मिला"]
+    assert devanagari_words(pdftotext(render(html, fixed=True), tmp_path)) == ["सर्वेक्षण", "मिला"]
 
 
 def test_fix_is_idempotent_and_reversible():
@@ -219,8 +220,8 @@ def test_refuses_a_weasyprint_it_was_not_written_for(monkeypatch, change):
 
 
 def test_word_comparison():
-    assert textlayer.devanagari_words("मिला, Office; ज़िला।\u200dकार्य-योजना १२") == ["मिला", "ज़िला", "कार्य", "योजना", "१२"]
+    assert devanagari_words("मिला, Office; ज़िला।\u200dकार्य-योजना १२") == ["मिला", "ज़िला", "कार्य", "योजना", "१२"]
     # NFC: the precomposed U+095B ज़ is the same word as ज + nukta.
-    assert textlayer.word_roundtrip("\u095bिला", "ज\u093cिला").ratio == 1.0
-    result = textlayer.word_roundtrip("उसे पत्र मिला मिला", "मिला उसे मला")
+    assert word_roundtrip("\u095bिला", "ज\u093cिला").ratio == 1.0
+    result = word_roundtrip("उसे पत्र मिला मिला", "मिला उसे मला")
     assert (result.total, result.found, result.in_order, result.missing) == (4, 2, 1, ["पत्र", "मिला"])

@@ -1,9 +1,9 @@
-"""Registering and editing beneficiaries."""
+"""Registering beneficiaries and finding possible duplicates."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from caseflow.areas.models import Area, AreaKind
-from caseflow.audit.services import changed_fields, record
+from caseflow.audit.services import record
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
@@ -51,21 +51,6 @@ def register(actor: User, settlement: Area, **fields) -> Beneficiary:
     db.session.add(person)
     db.session.flush()
     record("beneficiary.registered", actor=actor, obj=person, data={"settlement_id": settlement.id})
-    return person
-
-
-def update(actor: User, person: Beneficiary, settlement: Area, **fields) -> Beneficiary:
-    if not path_in_scope(actor, settlement.path) or settlement.kind is not AreaKind.SETTLEMENT:
-        raise BeneficiaryError(_l("The settlement is outside your areas."))
-    fields = _clean(fields)
-    for key, value in fields.items():
-        setattr(person, key, value)
-    person.settlement = settlement
-    person.area_path = settlement.path
-    person.name_key = name_key(person.name)
-    record("beneficiary.updated", actor=actor, obj=person,
-           data={"fields": changed_fields(person, "settlement", *fields)})
-    db.session.flush()
     return person
 
 

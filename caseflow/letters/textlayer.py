@@ -30,7 +30,7 @@ characters; a finished PDF no longer carries the link between them. So this modu
 that function with a copy of WeasyPrint 70.0's that adds the spans. Because it is a copy of a
 private function, :func:`fix_text_layer` refuses to install (raises
 :class:`UnsupportedWeasyPrint`) unless the installed WeasyPrint is exactly the version and the
-``draw/text.py`` source it was written against; requirements.txt pins ``weasyprint==70.0``.
+``draw/text.py`` source it was written against; requirements.in pins ``weasyprint==70.0``.
 After an upgrade, compare the new ``draw_first_line`` with :func:`_draw_first_line`, port the
 changes, and update ``WEASYPRINT_VERSION`` and ``DRAW_TEXT_SHA256``.
 
@@ -40,25 +40,19 @@ API:
   before every render, or once at start-up). Every later ``HTML(...).write_pdf()`` /
   ``Document.write_pdf()`` in the process then writes the spans, whatever the HTML, including
   batches built from several documents' pages.
-* ``render_pdf(html, *, base_url=None, url_fetcher=None, font_config=None, stylesheets=None,
-  **options) -> bytes`` is the same plus ``HTML(...).write_pdf(...)`` in one call.
-* ``restore_weasyprint()`` puts WeasyPrint's own function back (for measuring the baseline).
-* ``html_text(html)``, ``devanagari_words(text)`` and ``word_roundtrip(source_text,
-  extracted_text)`` define how the round trip is measured (docs/textlayer.md); tests of letters
-  can use them on pdftotext output.
+* ``restore_weasyprint()`` puts WeasyPrint's own function back (for measuring the baseline);
+  ``is_fixed()`` says which of the two is installed.
+
+How the round trip is measured (the words of the HTML against pdftotext's output) lives with the
+tests, in tests/textlayer_support.py (docs/textlayer.md).
 """
 import hashlib
 import threading
-import unicodedata
-from collections import Counter
-from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
 from xml.etree import ElementTree
 
 import cffi
-import regex
 import weasyprint
 import weasyprint.draw.text as wp_text
 import weasyprint.text.ffi as wp_ffi
@@ -127,88 +121,6 @@ def restore_weasyprint() -> None:
 
 def is_fixed() -> bool:
     return wp_text.draw_first_line is _draw_first_line
-
-
-def render_pdf(html: str, *, base_url=None, url_fetcher=None, font_config=None, stylesheets=None, **options) -> bytes:
-    """WeasyPrint's HTML(...).write_pdf(...) with the text-layer fix installed."""
-    fix_text_layer()
-    kwargs = {"string": html, "base_url": base_url}
-    if url_fetcher is not None:
-        kwargs["url_fetcher"] = url_fetcher
-    document = weasyprint.HTML(**kwargs)
-    return document.write_pdf(stylesheets=stylesheets, font_config=font_config, **options)
-
-
-# --- Measuring the round trip -------------------------------------------------------------
-
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
-_DEVANAGARI = regex.compile(r"\p{Devanagari}")
-_FORMAT_CHARS = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-
-class _TextCollector(HTMLParser):
-    _HIDDEN = {"head", "style", "script", "title", "template"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.hidden, self.parts = 0, []
-
-    def handle_starttag(self, tag, attrs):
-        self.hidden += tag in self._HIDDEN
-
-    def handle_endtag(self, tag):
-        self.hidden -= tag in self._HIDDEN and self.hidden > 0
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def html_text(html: str) -> str:
-    """The text of an HTML document's body, the words a reader of its PDF should get back."""
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    return " ".join(collector.parts)
-
-
-def devanagari_words(text: str) -> list[str]:
-    """The words of `text` that contain Devanagari, in order.
-
-    NFC-normalised; a word is a maximal run of letters, marks and digits (so punctuation,
-    danda, hyphens and spaces separate words); zero-width and soft-hyphen characters are
-    dropped first, as extractors differ in keeping them.
-    """
-    text = unicodedata.normalize("NFC", text.translate(_FORMAT_CHARS))
-    return [word for word in _WORD.findall(text) if _DEVANAGARI.search(word)]
-
-
-class Roundtrip(NamedTuple):
-    total: int  # Devanagari words in the source
-    found: int  # of them present in the extracted text, counted as a multiset
-    in_order: int  # longest common subsequence of the two word sequences
-    missing: list[str]  # source words not found (multiset difference), sorted
-
-    @property
-    def ratio(self) -> float:
-        return self.found / self.total if self.total else 1.0
-
-    @property
-    def order_ratio(self) -> float:
-        return self.in_order / self.total if self.total else 1.0
-
-
-def word_roundtrip(source_text: str, extracted_text: str) -> Roundtrip:
-    """How many Devanagari words of `source_text` come back out of `extracted_text`."""
-    source, extracted = devanagari_words(source_text), devanagari_words(extracted_text)
-    missing = Counter(source) - Counter(extracted)
-    previous = [0] * (len(extracted) + 1)
-    for word in source:
-        current = [0]
-        for j, other in enumerate(extracted):
-            current.append(previous[j] + 1 if word == other else max(previous[j + 1], current[j]))
-        previous = current
-    return Roundtrip(len(source), len(source) - sum(missing.values()), previous[-1], sorted(missing.elements()))
 
 
 # --- The patched drawing function -----------------------------------------------------------
