@@ -1,7 +1,7 @@
 """letters: superseded status, the step that made a letter, the office copied in
 
 Revision ID: c0a1e5ce0006
-Revises: 9a0e0e0e0005
+Revises: 7e5a11a0e006
 Create Date: 2026-11-29 20:40:00
 
 Expand only: three nullable columns and wider CHECKs, so an app server of the previous
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c0a1e5ce0006'
-down_revision = '9a0e0e0e0005'
+down_revision = '7e5a11a0e006'
 branch_labels = None
 depends_on = None
 
