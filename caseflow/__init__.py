@@ -80,7 +80,6 @@ def _refuse_unsafe_production(app: Flask, dev_config) -> None:
 def _register_blueprints(app: Flask) -> None:
     from caseflow.admin.views import bp as admin_bp
     from caseflow.areas.views import bp as areas_bp
-    from caseflow.audit.views import bp as audit_bp
     from caseflow.auth.admin import bp as users_bp
     from caseflow.auth.views import bp as auth_bp
     from caseflow.beneficiaries.views import bp as beneficiaries_bp
@@ -91,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.holidays.views import bp as holidays_bp
     from caseflow.letters.views import bp as letters_bp
     from caseflow.schemes.views import bp as schemes_bp
+    from caseflow.trails.views import bp as audit_bp
 
     for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, users_bp, areas_bp, schemes_bp, holidays_bp,
                health_bp, audit_bp, bias_bp, escalation_bp, letters_bp):

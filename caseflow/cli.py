@@ -2,10 +2,23 @@
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 
+from caseflow import demo
+from caseflow.areas.models import Area
+from caseflow.audit.cli import commands as audit_commands
+from caseflow.auth import services
+from caseflow.auth.models import Role, User
+from caseflow.bias.cli import commands as bias_commands
+from caseflow.cases.workflow import mermaid_diagram
+from caseflow.db import today
+from caseflow.escalation.cli import commands as escalation_commands
+from caseflow.escalation.cli import run_sweep
 from caseflow.extensions import db
+from caseflow.letters.cli import commands as letters_commands
 
 
 @click.group("caseflow")
@@ -19,12 +32,7 @@ def caseflow_cli():
 @with_appcontext
 def seed_demo(if_empty: bool, cases: int):
     """Load the fictional demo district, then run the escalation sweep (idempotent; refused in production)."""
-    import sqlalchemy as sa
 
-    from caseflow import demo
-    from caseflow.auth.models import User
-    from caseflow.db import today
-    from caseflow.escalation.cli import run_sweep
 
     if current_app.config.get("ENV_NAME") == "production":
         raise click.ClickException("seed-demo refuses to run with the production configuration")
@@ -64,7 +72,6 @@ def readme_with_diagram(readme: str, diagram_text: str) -> str:
               help="Replace the lifecycle block of this README in place.")
 def diagram(out: Path | None, readme: Path | None):
     """Write the case lifecycle as a mermaid diagram, generated from the transition table."""
-    from caseflow.cases.workflow import mermaid_diagram
 
     text = mermaid_diagram()
     if readme:
@@ -88,12 +95,7 @@ def create_user(username, display_name, role, area_codes, password):
     Refuses, writing nothing, a username that is taken, a password that is too short, an
     unknown area, or an in-charge or supervisor without an area (they would see no case).
     """
-    import sqlalchemy as sa
-    from flask_babel import force_locale
 
-    from caseflow.areas.models import Area
-    from caseflow.auth import services
-    from caseflow.auth.models import Role
 
     if role != Role.ADMIN.value and not area_codes:
         raise click.ClickException(f"a {role} needs at least one --area (a district code or an area id)")
@@ -118,10 +120,6 @@ def create_user(username, display_name, role, area_codes, password):
 
 def _register_domain_commands() -> None:
     """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
-    from caseflow.audit.cli import commands as audit_commands
-    from caseflow.bias.cli import commands as bias_commands
-    from caseflow.escalation.cli import commands as escalation_commands
-    from caseflow.letters.cli import commands as letters_commands
 
     for command in (*audit_commands, *bias_commands, *escalation_commands, *letters_commands):
         caseflow_cli.add_command(command)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from caseflow.audit.web import record_refusal
+from caseflow.extensions import db
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. If you submitted a form, reload the page and try again.")),
@@ -28,7 +29,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        from caseflow.extensions import db
 
         db.session.rollback()
         title, message = MESSAGES[500]

@@ -12,6 +12,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from caseflow.identity import IdentityError, aadhaar_last4, normalise_mobile, scrub_aadhaar
+from caseflow.wtforms_i18n import translations
 
 
 class Form(FlaskForm):
@@ -19,7 +20,6 @@ class Form(FlaskForm):
 
     class Meta:
         def get_translations(self, form):
-            from caseflow.wtforms_i18n import translations
 
             return translations
 

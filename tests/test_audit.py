@@ -652,7 +652,7 @@ def test_the_trail_is_for_supervisors_only(app, world, trail_world):
 
 
 def test_a_beneficiary_trail_and_paging(app, world, trail_world, monkeypatch):
-    from caseflow.audit import views
+    from caseflow.trails import views
 
     case, _other, _sup = trail_world
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
@@ -675,7 +675,7 @@ def test_a_beneficiary_trail_and_paging(app, world, trail_world, monkeypatch):
 def test_the_case_panel_links_supervisors_to_the_trail(app, world, trail_world):
     from flask import render_template
 
-    from caseflow.audit.views import case_panel
+    from caseflow.trails.views import case_panel
 
     case, _other, _sup = trail_world
     with app.test_request_context():

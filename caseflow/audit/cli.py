@@ -6,6 +6,7 @@ caseflow; a later run given that head with `--expect-head` also detects a cut-of
 import click
 from flask.cli import with_appcontext
 
+from caseflow.audit.services import verify
 from caseflow.db import read_only_transaction
 from caseflow.extensions import db
 
@@ -27,7 +28,6 @@ def verify_command(expect_head: str | None, batch: int):
 
     Exits 0 when the chain is intact, 1 naming the first broken entry.
     """
-    from caseflow.audit.services import verify
 
     shown = {"next": PROGRESS_EVERY}
 

@@ -21,9 +21,6 @@ from caseflow.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseflow.db import utcnow
 from caseflow.extensions import db
 
-# `record(actor=...)` left out: the signed-in user of the request, or nobody (CLI, sweep).
-CURRENT_USER = object()
-
 
 def _jsonable(value):
     if isinstance(value, datetime):
@@ -90,17 +87,6 @@ def _lock_head() -> AuditHead:
     return head
 
 
-def _signed_in_user_id() -> int | None:
-    # Administration services (users, areas, schemes, holidays) take no actor argument; the
-    # person acting is whoever is signed in to the request that called them.
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.id
-    return None
-
-
 def changed_fields(obj, *names: str) -> list[str]:
     """Which of `names` (attributes or relationships) have unflushed changes: for `data`.
 
@@ -110,9 +96,12 @@ def changed_fields(obj, *names: str) -> list[str]:
     return sorted(name for name in set(names) if name in attrs and attrs[name].history.has_changes())
 
 
-def record(action: str, *, actor=CURRENT_USER, obj=None, object_type: str | None = None, object_id=None,
+def record(action: str, *, actor, obj=None, object_type: str | None = None, object_id=None,
            area_path: str | None = None, data: dict | None = None) -> AuditEntry:
     """Append one entry. `obj` fills type, id and area from a model instance.
+
+    `actor` is always given by the calling service (None for the command line and the sweep):
+    the audit trail never guesses who acted from whoever is signed in to the request.
 
     `data` must hold no personal data (names, phone numbers, free text): ids, status and
     action names, the names of changed fields only.
@@ -124,8 +113,6 @@ def record(action: str, *, actor=CURRENT_USER, obj=None, object_type: str | None
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         area_path = area_path or getattr(obj, "area_path", None)
-    if actor is CURRENT_USER:
-        actor = _signed_in_user_id()
     entry = AuditEntry(
         seq=head.seq + 1,
         at=utcnow().replace(microsecond=0),

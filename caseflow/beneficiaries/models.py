@@ -63,6 +63,9 @@ class Beneficiary(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     settlement: Mapped[Area] = relationship(lazy="joined")
+    # Named, not imported: the cases domain is built on this one (its model refers to Beneficiary).
+    cases: Mapped[list["Case"]] = relationship(  # noqa: F821
+        back_populates="beneficiary", order_by="Case.id", viewonly=True)
 
     @property
     def masked_aadhaar(self) -> str | None:

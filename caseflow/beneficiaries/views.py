@@ -8,11 +8,10 @@ from caseflow.areas.models import Area, AreaKind
 from caseflow.beneficiaries import services
 from caseflow.beneficiaries.forms import BASIS_LABELS, GENDER_LABELS, RELATION_LABELS, BeneficiaryForm
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import workflow
-from caseflow.cases.models import Case
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile
+from caseflow.labels import CASE_STATUS
 from caseflow.scope import CASE_ROLES, load_or_404, visible
 from caseflow.web import commit
 
@@ -66,12 +65,11 @@ def new():
 @bp.get("/<int:beneficiary_id>")
 def show(beneficiary_id: int):
     person = load_or_404(Beneficiary, beneficiary_id, current_user)
-    cases = db.session.scalars(sa.select(Case).where(Case.beneficiary_id == person.id).order_by(Case.id)).all()
     return render_template(
         "beneficiaries/show.html",
         person=person,
-        cases=cases,
-        status_label=workflow.status_label,
+        cases=person.cases,
+        status_label=CASE_STATUS.get,
         format_mobile=format_mobile,
         gender_labels=GENDER_LABELS,
         relation_labels=RELATION_LABELS,

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import click
 
+from caseflow.bias.workflow import mermaid_diagram
+
 DOC_START = "<!-- review:start -->"
 DOC_END = "<!-- review:end -->"
 
@@ -19,7 +21,6 @@ def doc_with_diagram(text: str, diagram: str) -> str:
               help="Replace the review-lifecycle block of this document (docs/bias.md) in place.")
 def bias_diagram(doc: Path | None):
     """Write the bias review lifecycle as a mermaid diagram, generated from its transition table."""
-    from caseflow.bias.workflow import mermaid_diagram
 
     if doc:
         doc.write_text(doc_with_diagram(doc.read_text(), mermaid_diagram()))

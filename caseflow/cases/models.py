@@ -157,7 +157,7 @@ class Case(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined")
+    beneficiary: Mapped[Beneficiary] = relationship(lazy="joined", back_populates="cases")
     scheme: Mapped[Scheme] = relationship(lazy="joined")
     area: Mapped[Area] = relationship(lazy="joined", foreign_keys=[area_id])
     office: Mapped[Office | None] = relationship()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from caseflow.cases.models import WAITING_STATUSES
 from caseflow.db import fixed_today, read_only_transaction, today
+from caseflow.escalation import services
 from caseflow.extensions import db
 
 EXIT_CONFIGURATION = 3
@@ -74,7 +75,6 @@ class Sweep:
     """
 
     def __init__(self, batch_size: int, dry_run: bool, pause: float, echo=click.echo):
-        from caseflow.escalation import services
 
         self.services = services
         self.batch_size, self.dry_run, self.pause, self.echo = batch_size, dry_run, pause, echo

@@ -176,7 +176,7 @@ def start_run(host: str | None) -> SweepRun:
     run = SweepRun(as_of=today(), host=(host or "")[:120] or None)
     db.session.add(run)
     db.session.flush()
-    record("sweep.started", obj=run, data={"as_of": run.as_of})
+    record("sweep.started", actor=None, obj=run, data={"as_of": run.as_of})
     return run
 
 
@@ -186,7 +186,7 @@ def finish_run(run: SweepRun, counts: dict[Outcome, int]) -> SweepRun:
     run.needs_configuration = counts.get(Outcome.NEEDS_CONFIGURATION, 0)
     run.finished_at = utcnow()
     db.session.flush()
-    record("sweep.finished", obj=run, data={"escalated": run.escalated, "stalled_at_top": run.stalled_at_top,
+    record("sweep.finished", actor=None, obj=run, data={"escalated": run.escalated, "stalled_at_top": run.stalled_at_top,
                                             "needs_configuration": run.needs_configuration})
     return run
 

@@ -54,7 +54,7 @@ class FetchRefused(ValueError):
 @functools.cache
 def fetcher_class():
     """The fetcher class: it must subclass WeasyPrint's, which is imported only when needed."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: PLC0415 (WeasyPrint loads Pango and its fonts on import: only a process that renders pays)
 
     class AssetFetcher(URLFetcher):
         """Serves files from the allowed folders (and the configured logo), refuses everything else."""
@@ -109,7 +109,7 @@ def font_config():
     if _font_config is None:
         with _font_config_lock:
             if _font_config is None:
-                from weasyprint.text.fonts import FontConfiguration
+                from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 (as above)
 
                 _font_config = FontConfiguration()
                 # Let it clean up its temporary font folder while the interpreter is still whole.
@@ -124,7 +124,7 @@ def _drop_font_config() -> None:
 
 def html_to_pdf(html: str, *, fetcher=None) -> bytes:
     """The PDF of one letter's HTML, fetching only the project's assets."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # noqa: PLC0415 (as in fetcher_class)
 
     fetcher = fetcher or asset_fetcher()
     _install_text_layer()
@@ -139,7 +139,7 @@ def _install_text_layer() -> None:
     if not current_app.config.get("LETTERS_TEXT_LAYER_FIX", True):
         return
     try:
-        from caseflow.letters import textlayer
+        from caseflow.letters import textlayer  # noqa: PLC0415 (imports WeasyPrint; see fetcher_class)
     except ImportError:
         return
     textlayer.fix_text_layer()

@@ -8,11 +8,12 @@ stored letter.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.models import Area, Office
@@ -21,7 +22,7 @@ from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.cases import routing
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
-from caseflow.db import today, utcnow
+from caseflow.db import local_midnight, today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
@@ -320,9 +321,7 @@ def _filtered(query: sa.Select, filters: RegisterFilters) -> sa.Select:
 
 def _utc_start(day: date, *, next_day: bool = False):
     """Local midnight at the start of `day` (or of the day after), as the naive UTC we store."""
-    from datetime import timedelta
 
-    from caseflow.db import local_midnight
 
     return local_midnight(day + timedelta(days=1) if next_day else day)
 
@@ -413,7 +412,6 @@ def write_batch(letter_ids: Iterable[int], actor, out) -> tuple[int, int]:
     Every letter must already be rendered: the batch is made of exactly the stored, checked
     bytes. Returns (letters, pages).
     """
-    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     letters = pages = 0
