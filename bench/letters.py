@@ -160,7 +160,7 @@ def memory(letter_ids: list[int]) -> dict:
 def batch(letter_ids: list[int]) -> dict:
     """What `letters print` does, for exactly these letters: render in chunks, then concatenate."""
     from caseflow.extensions import db
-    from caseflow.letters import services
+    from caseflow.letters import register, services
 
     start = time.perf_counter()
     for offset in range(0, len(letter_ids), 20):
@@ -170,7 +170,7 @@ def batch(letter_ids: list[int]) -> dict:
         db.session.expunge_all()
     rendered = time.perf_counter()
     out = BytesIO()
-    count, pages = services.write_batch(letter_ids, None, out)
+    count, pages = register.write_batch(letter_ids, None, out)
     db.session.commit()
     done = time.perf_counter()
     return {"letters": count, "pages": pages, "render_s": rendered - start, "merge_s": done - rendered,

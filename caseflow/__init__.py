@@ -102,7 +102,8 @@ def _connect_domains() -> None:
     domains go one way: cases routing asks bias which offices are accused; letters hear of
     every case step (to draft and supersede letters); a referral letter gets its content from
     bias. Idempotent: every app of the process connects the same functions."""
-    from caseflow.bias.services import blocked_offices_by_case, referral_letter_extras
+    from caseflow.bias.referral import referral_letter_extras
+    from caseflow.bias.services import blocked_offices_by_case
     from caseflow.cases import routing, signals
     from caseflow.letters import render
     from caseflow.letters.models import LetterKind

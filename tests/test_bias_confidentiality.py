@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from caseflow.audit.models import AuditEntry
 from caseflow.auth import services as auth_services
 from caseflow.auth.models import Role
-from caseflow.bias import services
+from caseflow.bias import referral
 from caseflow.bias.models import Finding, IdentityReveal
 from caseflow.extensions import db
 from caseflow.letters.models import Letter
@@ -128,7 +128,7 @@ def test_no_identity_in_letters_audit_or_letter_context(app, setup):
                                for letter in letters)
         from caseflow.bias.models import BiasReport
 
-        context = repr(services.referral_letter_context(db.session.get(BiasReport, setup["report"])))
+        context = repr(referral.referral_letter_context(db.session.get(BiasReport, setup["report"])))
         with app.test_request_context():
             from caseflow.letters.render import letter_html
 

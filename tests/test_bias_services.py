@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from caseflow.areas.services import save_office
 from caseflow.audit.models import AuditEntry
-from caseflow.bias import services
+from caseflow.bias import referral, services
 from caseflow.bias.models import (
     AccusedRole,
     BiasComplainant,
@@ -325,7 +325,7 @@ def _referred(world, complainant):
 
 def test_letter_context_without_consent_holds_no_identity(world):
     report = _referred(world, someone_else(consent=False))
-    context = services.referral_letter_context(report)
+    context = referral.referral_letter_context(report)
     text = repr(context)
     for secret in IDENTITY_STRINGS:
         assert secret not in text
@@ -340,7 +340,7 @@ def test_letter_context_without_consent_holds_no_identity(world):
 def test_letter_context_hides_a_beneficiary_complainant_without_consent(world):
     report = _referred(world, the_beneficiary(consent=False))
     case = db.session.get(Case, report.case_id)
-    context = services.referral_letter_context(report)
+    context = referral.referral_letter_context(report)
     text = repr(context)
     assert case.beneficiary.name not in text and case.reference not in text and COMPLAINANT_CONTACT not in text
     assert context["case_reference"] is None and context["beneficiary_name"] is None
@@ -349,7 +349,7 @@ def test_letter_context_hides_a_beneficiary_complainant_without_consent(world):
 
 def test_letter_context_names_a_complainant_who_consented(world):
     report = _referred(world, someone_else(consent=True))
-    context = services.referral_letter_context(report)
+    context = referral.referral_letter_context(report)
     assert context["complainant"] == {"is_beneficiary": False, "name": COMPLAINANT_NAME,
                                       "relation_to_beneficiary": "Neighbour of the family"}
     assert COMPLAINANT_NAME in context["finding_reasons"]

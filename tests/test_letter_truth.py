@@ -20,7 +20,8 @@ from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.letters import render, services
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus, SupersededBecause
-from caseflow.letters.services import RegisterFilters, batch_letter_ids, letters_for_case
+from caseflow.letters.register import RegisterFilters, batch_letter_ids
+from caseflow.letters.services import letters_for_case
 from caseflow.scope import OPERATOR
 from tests.conftest import step_data
 from tests.letters_support import pdftotext

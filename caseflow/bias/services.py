@@ -6,7 +6,6 @@ commits once. The complainant's identity is written once, on filing, and read ba
 `reveal_identity` (a supervisor, with a reason, logged), by `filer_identity` (the person
 who filed it) and, when the complainant agreed to be named, by `referral_letter_context`.
 """
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseflow.areas.models import PATH_SEGMENT, Area, Office, OfficeKind, path_ids
+from caseflow.areas.models import Office, OfficeKind, path_ids
 from caseflow.areas.services import resolve_office
 from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
@@ -31,11 +30,11 @@ from caseflow.bias.models import (
     ReviewStatus,
 )
 from caseflow.cases.models import Case
-from caseflow.db import local_date, today
+from caseflow.db import today
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.identity import scrub_aadhaar
-from caseflow.letters.models import Letter, LetterKind
+from caseflow.letters.models import LetterKind
 from caseflow.letters.services import draft_letter
 from caseflow.scope import path_in_scope
 
@@ -45,7 +44,6 @@ ROLE_KIND_CODES = {
     AccusedRole.PARSHAD: "parshad",
     AccusedRole.PANCHAYAT_SECRETARY: "panchayat_secretary",
 }
-WITHHELD = "[…]"
 
 
 class BiasError(Refused):
@@ -165,7 +163,7 @@ def filer_identity(report: BiasReport, user: User) -> BiasComplainant | None:
     """The identity, for the one person who filed the report (they gave it); None for anyone else."""
     if user is None or report.filed_by_id != user.id or not path_in_scope(user, report.area_path):
         return None
-    return _complainant(report)
+    return stored_complainant(report)
 
 
 def reveals(report: BiasReport) -> list[IdentityReveal]:
@@ -178,7 +176,8 @@ def events(report: BiasReport) -> list[BiasEvent]:
     return db.session.scalars(sa.select(BiasEvent).where(BiasEvent.report_id == report.id).order_by(BiasEvent.id)).all()
 
 
-def _complainant(report: BiasReport) -> BiasComplainant | None:
+def stored_complainant(report: BiasReport) -> BiasComplainant | None:
+    """Who complained, as filed: only for the reveal, the filer and a consenting referral."""
     return db.session.scalar(sa.select(BiasComplainant).where(BiasComplainant.report_id == report.id))
 
 
@@ -331,90 +330,7 @@ def reveal_identity(report: BiasReport, actor: User, reason: str) -> BiasComplai
     db.session.flush()
     record("bias.identity_revealed", actor=actor, obj=report, data={"reveal_id": reveal.id})
     db.session.flush()
-    return _complainant(report)
-
-
-# --- what a referral letter may show ------------------------------------------------------
-
-
-def _redact(text: str | None, secrets: list[str]) -> str | None:
-    if not text:
-        return text
-    for secret in sorted((s for s in secrets if s and len(s.strip()) >= 3), key=len, reverse=True):
-        text = re.sub(re.escape(secret.strip()), WITHHELD, text, flags=re.IGNORECASE)
-    return text
-
-
-def _area_names(path: str, locale: str) -> list[str]:
-    ids = path_ids(path)
-    areas = {a.id: a for a in db.session.scalars(sa.select(Area).where(Area.id.in_(ids)))}
-    return [areas[i].name(locale) for i in ids if i in areas]
-
-
-def referral_letter_context(report: BiasReport) -> dict:
-    """Exactly what a referral letter about this report may show, and nothing else.
-
-    The complainant's identity is in it only if they consented to be named. When the
-    complainant is the beneficiary and did not consent, the case reference, the beneficiary's
-    name and the settlement are left out too (any of them points at the person), and the
-    letter names only the gram panchayat/ward and above. The supervisor's written reasons
-    are quoted with the complainant's (and then the beneficiary's) name and contact cut out,
-    as a second line of defence. The account, evidence, witnesses and protection concern are
-    never in it: they are the complainant's words and may identify them.
-    """
-    complainant = _complainant(report)
-    consent = bool(complainant and complainant.consent_to_be_named)
-    complainant_is_beneficiary = complainant is None or complainant.is_beneficiary
-    case = report.case
-    beneficiary_shown = consent or not complainant_is_beneficiary
-    secrets = []
-    if complainant is not None and not consent:
-        secrets += [complainant.name, complainant.contact, complainant.relation_to_beneficiary]
-        if complainant.is_beneficiary:
-            secrets += [case.beneficiary.name, case.beneficiary.mobile]
-    office = report.accused_office
-    # The place down to the gram panchayat or ward; the settlement only with the case itself.
-    place_path = case.area_path if beneficiary_shown else case.area_path[: 4 * PATH_SEGMENT]
-    return {
-        "report_id": report.id,
-        "case_reference": case.reference if beneficiary_shown else None,
-        "beneficiary_name": case.beneficiary.name if beneficiary_shown else None,
-        "scheme_code": case.scheme.code,
-        "scheme_name": {"en": case.scheme.name_en, "hi": case.scheme.name_hi},
-        "place": {"en": _area_names(place_path, "en"), "hi": _area_names(place_path, "hi")},
-        "accused_role": report.accused_role.value,
-        "accused_office_title": {"en": office.title("en"), "hi": office.title("hi")} if office else None,
-        # The post's holder at the time: a public official, named in the letter about them.
-        "accused_holder_name": report.accused_holder_name,
-        "kind": report.kind.value,
-        "incident_date": report.incident_date,
-        "finding": report.finding.value if report.finding else None,
-        "finding_date": local_date(report.finding_at) if report.finding_at else None,
-        "finding_reasons": _redact(report.finding_reasons, secrets),
-        "complainant": (
-            {"is_beneficiary": complainant.is_beneficiary,
-             "name": case.beneficiary.name if complainant.is_beneficiary else complainant.name,
-             "relation_to_beneficiary": complainant.relation_to_beneficiary}
-            if consent else None
-        ),
-    }
-
-
-def referral_letter_extras(letter: Letter) -> dict:
-    """What a referral letter adds to the letter's context (registered with letters.render):
-    the finding as `referral_letter_context` allows, and the supervisor who made the finding
-    as the one who signs — the referral is their decision, not the in-charge's."""
-    report = db.session.get(BiasReport, letter.bias_report_id)
-    referral = referral_letter_context(report)
-    decided_by = db.session.get(User, report.finding_by_id) if report.finding_by_id else None
-    return {
-        "bias_report": report,
-        "referral": referral,
-        # A referral that must not identify the beneficiary shows no person, place or reference.
-        "anonymous": referral.get("beneficiary_name") is None,
-        "signatory": decided_by,
-        "signatory_title": "supervisor" if decided_by is not None else None,
-    }
+    return stored_complainant(report)
 
 
 def export_patterns(actor: User, district_id: int | None, locale: str) -> bytes:

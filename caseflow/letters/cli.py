@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 
 from caseflow.areas.models import Area, AreaKind
 from caseflow.extensions import db
-from caseflow.letters import services
+from caseflow.letters import register
 from caseflow.letters.models import LetterStatus
 from caseflow.scope import OPERATOR
 
@@ -42,26 +42,26 @@ def print_letters(district_code: str | None, status: str, out: Path):
         if district is None:
             raise click.ClickException(f"no district with the code {district_code!r}")
         district_id = district.id
-    filters = services.RegisterFilters(district_id=district_id, status=None if status == "all" else status)
-    ids = services.batch_letter_ids(OPERATOR, filters)
+    filters = register.RegisterFilters(district_id=district_id, status=None if status == "all" else status)
+    ids = register.batch_letter_ids(OPERATOR, filters)
     if not ids:
         click.echo("No letters match; no file written.")
         return
     # Letters drafted while this runs are left for the next batch.
     filters = replace(filters, upto=max(ids))
-    progress = services.batch_progress(OPERATOR, filters)
+    progress = register.batch_progress(OPERATOR, filters)
     click.echo(f"{progress.total} letters; {progress.total - progress.rendered} to render first.")
     while not progress.done:
-        if not services.render_batch_chunk(OPERATOR, filters, None, CHUNK):
+        if not register.render_batch_chunk(OPERATOR, filters, None, CHUNK):
             break
         db.session.commit()
-        progress = services.batch_progress(OPERATOR, filters)
+        progress = register.batch_progress(OPERATOR, filters)
         click.echo(f"  rendered {progress.rendered} of {progress.total}")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".letters-", suffix=".pdf")
     try:
         with os.fdopen(fd, "wb") as handle:
-            count, pages = services.write_batch(ids, None, handle)
+            count, pages = register.write_batch(ids, None, handle)
         # The prints are on the audit trail before the file appears under its name.
         db.session.commit()
         os.replace(tmp, out)

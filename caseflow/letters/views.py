@@ -21,6 +21,7 @@ from caseflow.audit.web import writer_transaction
 from caseflow.cases import panels
 from caseflow.cases.models import Case
 from caseflow.extensions import db
+from caseflow.letters import register as letter_register
 from caseflow.letters import services, storage
 from caseflow.letters.forms import (
     DISPATCH_MODE_LABELS,
@@ -177,11 +178,11 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _filters(districts: list[Area], default_status: str | None) -> services.RegisterFilters:
+def _filters(districts: list[Area], default_status: str | None) -> letter_register.RegisterFilters:
     args = request.args
     district_id = args.get("district", type=int)
     status = args.get("status", default_status or "all")
-    return services.RegisterFilters(
+    return letter_register.RegisterFilters(
         district_id=district_id if district_id in {d.id for d in districts} else None,
         status=status if status in {s.value for s in LetterStatus} else None,
         date_from=_date_arg("from"),
@@ -198,13 +199,13 @@ def _batch_limit() -> int:
 def register():
     my_districts = districts(current_user)
     filters = _filters(my_districts, default_status=None)
-    query = services.register_query(current_user, filters)
+    query = letter_register.register_query(current_user, filters)
     before = request.args.get("before", type=int)
     page_query = query.where(Letter.id < before) if before else query
     rows = db.session.scalars(page_query.order_by(Letter.id.desc()).limit(PAGE_SIZE + 1)).all()
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    preview = services.batch_preview(current_user, filters)
+    preview = letter_register.batch_preview(current_user, filters)
     return render_template(
         "letters/register.html",
         letters=rows,
@@ -217,15 +218,15 @@ def register():
         dispatch_forms={x.id: dispatch_form(x) for x in rows if x.status is LetterStatus.DRAFTED},
         ack_forms={x.id: acknowledge_form(x) for x in rows if x.status is LetterStatus.DISPATCHED},
         batch=preview,
-        batch_args=replace(services.batch_filters(filters), upto=preview.upto).as_args(),
+        batch_args=replace(letter_register.batch_filters(filters), upto=preview.upto).as_args(),
         batch_limit=_batch_limit(),
     )
 
 
-def _batch_filters() -> services.RegisterFilters:
+def _batch_filters() -> letter_register.RegisterFilters:
     """The batch's filters from its URL: always with a status, and fixed by `upto` once started."""
     filters = _filters(districts(current_user), default_status=None)
-    return replace(filters, status=services.batch_filters(filters).status)
+    return replace(filters, status=letter_register.batch_filters(filters).status)
 
 
 @bp.get("/letters/batch")
@@ -238,15 +239,15 @@ def batch():
     """
     filters = _batch_filters()
     if filters.upto is None:
-        filters = replace(filters, upto=services.batch_preview(current_user, filters).upto)
-    progress = services.batch_progress(current_user, filters)
+        filters = replace(filters, upto=letter_register.batch_preview(current_user, filters).upto)
+    progress = letter_register.batch_progress(current_user, filters)
     too_many = progress.total > _batch_limit()
     if progress.total and not progress.done and not too_many:
         writer_transaction()
-        commit(lambda: services.render_batch_chunk(current_user, filters, current_user,
+        commit(lambda: letter_register.render_batch_chunk(current_user, filters, current_user,
                                                    current_app.config.get("LETTERS_BATCH_CHUNK", 10)),
                refused=lambda: redirect(url_for("letters.register")), back=None)
-        progress = services.batch_progress(current_user, filters)
+        progress = letter_register.batch_progress(current_user, filters)
     here = url_for("letters.batch", **filters.as_args())
     response = current_app.make_response(render_template(
         "letters/batch.html", progress=progress, too_many=too_many, limit=_batch_limit(), here=here,
@@ -262,11 +263,11 @@ def batch():
 def batch_pdf():
     """The finished batch as one PDF: the stored letters one after another, each audited as printed."""
     filters = _batch_filters()
-    progress = services.batch_progress(current_user, filters)
+    progress = letter_register.batch_progress(current_user, filters)
     if filters.upto is None or not progress.total or not progress.done or progress.total > _batch_limit():
         return redirect(url_for("letters.batch", **filters.as_args()))
     writer_transaction()
     out = BytesIO()
-    commit(lambda: services.write_batch(services.batch_letter_ids(current_user, filters), current_user, out),
+    commit(lambda: letter_register.write_batch(letter_register.batch_letter_ids(current_user, filters), current_user, out),
            refused=lambda: redirect(url_for("letters.batch", **filters.as_args())), back=None)
     return _pdf_response(out.getvalue(), f"letters-{filters.upto}.pdf")
