@@ -203,9 +203,11 @@ def due_date(route: Route) -> date:
     return _lookups().due_date(route.time_limit_days)
 
 
-def _kind_name(case: Case, level: int) -> str:
+def _missing_office(case: Case, level: int):
     ladder_level = case.scheme.level(level)
-    return ladder_level.office_kind.name(str(get_locale() or "hi")) if ladder_level else "?"
+    kind = ladder_level.office_kind.name(str(get_locale() or "hi")) if ladder_level else "?"
+    return _l("No “%(kind)s” office is set up for this case's area, so it cannot go to level %(n)d. "
+              "Ask an administrator to add the office.", kind=kind, n=level)
 
 
 def why_not_up(case: Case):
@@ -214,9 +216,7 @@ def why_not_up(case: Case):
     if route.possible:
         return None
     if route.missing_level is not None:
-        return _l("No “%(kind)s” office is set up for this case's area, so it cannot go to level %(n)d. "
-                  "Ask an administrator to add the office.", kind=_kind_name(case, route.missing_level),
-                  n=route.missing_level)
+        return _missing_office(case, route.missing_level)
     if route.blocked_by_bias:
         return _l("Every level above is held by an office accused in a bias report; a supervisor must "
                   "decide where this case goes.")
@@ -231,9 +231,7 @@ def why_not_down(case: Case):
     if route.possible:
         return None
     if route.missing_level is not None:
-        return _l("No “%(kind)s” office is set up for this case's area, so it cannot go to level %(n)d. "
-                  "Ask an administrator to add the office.", kind=_kind_name(case, route.missing_level),
-                  n=route.missing_level)
+        return _missing_office(case, route.missing_level)
     if route.blocked_level is not None:
         return _l("The office at level %(n)d is accused in a bias report on this case; the case cannot be "
                   "sent back to it.", n=route.blocked_level)
