@@ -137,31 +137,28 @@ def transition(case: Case, actor, trigger: str, data: dict, *, expected_version:
         before, from_level = case.status, case.level
         moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
         workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)
+        event = _step_event(case, actor, trigger, data, before, moved)
+        if route is not None and route.skipped:
+            record("case.bias_skip", actor=actor, obj=case, data={
+                "from_level": from_level, "to_level": case.level, "skipped_levels": list(route.skipped)})
+        # Still inside the routing memo: the letters domain asks routing for the office to copy in.
+        signals.step_taken.send(case, actor=actor, trigger=trigger, event=event, route=route)
+    _flush()
+    return event
+
+
+def _step_event(case: Case, actor, trigger: str, data: dict, before: CaseStatus, moved: dict) -> CaseEvent:
+    """The step's timeline event and its audit entry (field names only: values may be free text)."""
     details = {k: (v.value if hasattr(v, "value") else v.isoformat() if isinstance(v, date) else v)
                for k, v in data.items() if k not in ("reason", "override_reason") and v not in (None, "", False)}
-    event = _event(
-        case,
-        actor,
-        EventKind.TRANSITION,
-        trigger=trigger,
-        from_status=before,
-        to_status=case.status,
-        level=case.level or None,
-        office_id=case.office_id,
-        note=data.get("reason") or data.get("override_reason") or None,
-        details={**details, **moved},
-    )
+    event = _event(case, actor, EventKind.TRANSITION, trigger=trigger, from_status=before, to_status=case.status,
+                   level=case.level or None, office_id=case.office_id,
+                   note=data.get("reason") or data.get("override_reason") or None, details={**details, **moved})
     _flush()
-    # Field names only: the values may be free text (references, reasons).
     record("case.transition", actor=actor, obj=case, data={
         "trigger": trigger, "from": before, "to": case.status, "level": case.level or None,
         "office_id": case.office_id, "event_id": event.id,
         "fields": sorted(k for k, v in data.items() if v not in (None, ""))})
-    if route is not None and route.skipped:
-        record("case.bias_skip", actor=actor, obj=case, data={
-            "from_level": from_level, "to_level": case.level, "skipped_levels": list(route.skipped)})
-    signals.step_taken.send(case, actor=actor, trigger=trigger, event=event, route=route)
-    _flush()
     return event
 
 
