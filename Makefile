@@ -48,7 +48,12 @@ diagram: $(RUNTIME)
 	$(FLASK) caseflow diagram --readme README.md
 
 # The queue page, the escalation sweep and the letters, each beside its raw baseline.
+# The queue benchmark loads the pages with wrk: installed here as root with apt-get, else named.
 bench: $(RUNTIME) translations
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& echo "installing wrk for the queue benchmark: apt-get install wrk" \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "the queue benchmark needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
 	$(BIN)/python -m bench.letters $(LETTERS_ARGS)
