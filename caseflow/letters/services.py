@@ -102,19 +102,25 @@ def supersede_left_behind(case: Case, actor, because: SupersededBecause) -> int:
     A letter stands while the case waits on its addressee; once the case sits at another
     office, or waits on none (sanctioned, rejected, resolved, closed), asking the old one to act
     would be false. Referral letters are about a bias finding, not where the case sits: left alone.
+    One UPDATE … RETURNING, run after every step (the sweep's too): no letter is loaded.
     """
-    query = sa.select(Letter).where(Letter.case_id == case.id, Letter.status == LetterStatus.DRAFTED,
-                                    Letter.kind == LetterKind.ESCALATION)
+    left = sa.and_(Letter.case_id == case.id, Letter.status == LetterStatus.DRAFTED,
+                   Letter.kind == LetterKind.ESCALATION)
     if case.status in WAITING_STATUSES and case.office_id is not None:
-        query = query.where(Letter.addressee_office_id != case.office_id)
-    letters = db.session.scalars(query.with_for_update(of=Letter)).all()
-    for letter in letters:
-        letter.status = LetterStatus.SUPERSEDED
-        letter.superseded_at = utcnow()
-        letter.superseded_because = because
-        record("letter.superseded", actor=actor, obj=letter, data={
-            "case_id": case.id, "status": letter.status.value, "because": because.value})
-    return len(letters)
+        left = sa.and_(left, Letter.addressee_office_id != case.office_id)
+    # The version moves too, so a dispatch form open on someone's page is refused as stale.
+    superseded = db.session.execute(
+        sa.update(Letter).where(left)
+        .values(status=LetterStatus.SUPERSEDED, superseded_at=utcnow(), superseded_because=because,
+                version=Letter.version + 1)
+        .returning(Letter.id, Letter.area_path)
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    for letter_id, area_path in superseded:
+        record("letter.superseded", actor=actor, object_type=Letter.__tablename__, object_id=letter_id,
+               area_path=area_path, data={"case_id": case.id, "status": LetterStatus.SUPERSEDED.value,
+                                          "because": because.value})
+    return len(superseded)
 
 
 def letters_for_case(case: Case) -> list[Letter]:
