@@ -135,3 +135,15 @@ def test_a_letter_the_case_moved_away_from_is_superseded_and_never_sent(world):
     transition(case, world.supervisor, "send_back", {"reason": "The CEO must decide"}, expected_version=case.version)
     second = latest_letter(case)
     assert (second.status, second.superseded_because) == (LetterStatus.SUPERSEDED, SupersededBecause.SENT_BACK)
+
+
+def test_the_case_page_says_why_a_letter_was_superseded_and_offers_no_print(app, world, client, auth):
+    case = at_level(world, 2)
+    first = latest_letter(case)
+    transition(case, world.incharge, "escalate", {"reason": "No reply"}, expected_version=case.version)
+    db.session.commit()
+    auth.login(world.incharge)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    item = page.split(f'id="letter-{first.id}"')[1].split("</li>")[0]
+    assert "Superseded" in item and "went on to a higher office" in item and "not to be sent" in item
+    assert 'data-testid="print"' not in item and 'data-action="dispatch"' not in item

@@ -21,6 +21,7 @@ from caseflow.audit.web import writer_transaction
 from caseflow.cases import panels
 from caseflow.cases.models import Case
 from caseflow.extensions import db
+from caseflow.labels import SUPERSEDED_BECAUSE
 from caseflow.letters import register as letter_register
 from caseflow.letters import services, storage
 from caseflow.letters.forms import (
@@ -45,6 +46,7 @@ LABELS = SimpleNamespace(
     status=STATUS_LABELS,
     mode=DISPATCH_MODE_LABELS,
     local_date=local_date,
+    superseded=SUPERSEDED_BECAUSE,
     status_name=lambda value: STATUS_LABELS[LetterStatus(value)],
 )
 
