@@ -142,6 +142,12 @@ def _lookups() -> Lookups:
     return _current.get() or Lookups()
 
 
+def ladder_offices(case: Case) -> dict[int, int | None]:
+    """Each level of the case's ladder and the id of the office it resolves to for the case's place."""
+    lookups = _lookups()
+    return {lv.level: lookups.office_id(case.area_path, lv.office_kind_id) for lv in case.scheme.levels}
+
+
 def route_up(case: Case) -> Route:
     """The level above the case's that escalation moves it to, skipping accused offices."""
     lookups = _lookups()

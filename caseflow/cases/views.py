@@ -6,10 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from caseflow.areas.models import Area, AreaKind, Office
-from caseflow.areas.services import resolve_office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import queries, services, workflow
+from caseflow.cases import queries, routing, services, workflow
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
@@ -136,17 +135,15 @@ def _responsible(case: Case) -> tuple[Office | None, object | None]:
     level = case.scheme.level(case.level) if case.level else None
     if level is None:
         return None, None
-    return resolve_office(case.area_path, level.office_kind_id), level
+    office_id = routing.ladder_offices(case)[level.level]
+    return (db.session.get(Office, office_id) if office_id else None), level
 
 
 def _followup_form(case: Case, formdata=None) -> FollowUpForm:
     form = FollowUpForm(formdata=formdata, prefix="fu", version=case.version)
-    ladder_offices = []
-    for level in case.scheme.levels:
-        office = resolve_office(case.area_path, level.office_kind_id)
-        if office is not None and office not in ladder_offices:
-            ladder_offices.append(office)
-    form.office.choices = [(0, _("Other / not listed"))] + [(o.id, o.title(_locale())) for o in ladder_offices]
+    office_ids = list(dict.fromkeys(i for i in routing.ladder_offices(case).values() if i))
+    offices = [db.session.get(Office, i) for i in office_ids]
+    form.office.choices = [(0, _("Other / not listed"))] + [(o.id, o.title(_locale())) for o in offices]
     if formdata is None:
         current, _level = _responsible(case)
         form.office.data = current.id if current else 0
@@ -175,6 +172,13 @@ def _assign_form(case: Case, formdata=None) -> AssignForm:
 
 
 def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, status: int = 200):
+    # One routing memo for the page: the step buttons' guards, the responsible office, the
+    # follow-up form's offices and the escalation panel all ask about the same ladder.
+    with routing.using():
+        return _render_case_page(case, step_forms=step_forms, followup=followup, assign=assign, status=status)
+
+
+def _render_case_page(case: Case, *, step_forms, followup, assign, status: int):
     on = today()
     office, level = _responsible(case)
     events = case.events  # one query; actors and offices are joined

@@ -119,11 +119,12 @@ def case_panel(case: Case, user: User) -> dict:
     if not case.level or not case.scheme.levels:
         return {}
     waiting = case.status in WAITING_STATUSES
-    with routing.using(routing.Lookups()) as lookups:
+    with routing.using() as lookups:  # the case page's memo, when it has one
         blocked = lookups.blocked(case)
+        offices = routing.ladder_offices(case)
         ladder = []
         for level in case.scheme.levels:
-            office_id = lookups.office_id(case.area_path, level.office_kind_id)
+            office_id = offices[level.level]
             ladder.append({
                 "level": level.level,
                 "kind": level.office_kind,
