@@ -53,6 +53,20 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         return self.session_token or ""
 
+    # UserMixin compares users by get_id(), which is now a session's token: two accounts loaded
+    # outside any session would compare equal. The same account is the same row.
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
+
     @property
     def is_active(self) -> bool:
         return self.active

@@ -88,7 +88,10 @@ def sign_out(user: User, token: str | None) -> None:
 def end_sessions(user: User) -> None:
     """End every session of `user`, on every device. A view that did this to the signed-in user's
     own account starts a fresh session for the device that asked (`start_session`)."""
-    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+    # Without flushing first: the caller reads the account's unflushed changes for its audit entry.
+    with db.session.no_autoflush:
+        db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id)
+                           .execution_options(synchronize_session=False))
 
 
 def set_password(user: User, new_password: str, *, actor) -> None:
