@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from caseflow.areas.models import Area
@@ -241,7 +242,7 @@ def _keys(account: str, address: str) -> dict[str, str]:
     return {"pair": _throttle_key("p", account, address), "address": _throttle_key("a", address)}
 
 
-def _wait_for(row: LoginThrottle | None, free: int, now: datetime) -> int:
+def _wait_for(row: sa.Row | None, free: int, now: datetime) -> int:
     """Back-off, not lock-out: after a few free failures each one doubles the wait, up to a ceiling."""
     config = current_app.config
     if row is None or (now - row.last_failure_at).total_seconds() >= config["LOGIN_FORGET_SECONDS"]:
@@ -258,63 +259,70 @@ class Check:
     """The back-off state of one attempt: its keys' rows, and how long it must wait (0: go ahead)."""
 
     keys: dict[str, str]
-    rows: dict[str, LoginThrottle]
+    rows: dict[str, sa.Row]
     now: datetime
     wait_seconds: int = 0
 
 
+_throttles = LoginThrottle.__table__
+
+
 def _check_backoff(account: str, address: str) -> Check:
+    # No row locks: the counters change by atomic UPDATEs and upserts, so the attempts of an
+    # office's shared address never queue behind each other's password hashing.
     keys = _keys(account, address or "-")
     now = utcnow()
-    rows = {r.key: r for r in db.session.scalars(
-        sa.select(LoginThrottle).where(LoginThrottle.key.in_(keys.values())).with_for_update())}
+    rows = {r.key: r for r in db.session.execute(sa.select(_throttles).where(_throttles.c.key.in_(keys.values())))}
     free = {"pair": current_app.config["LOGIN_FREE_FAILURES"],
             "address": current_app.config["LOGIN_ADDRESS_FREE_FAILURES"]}
     waits = {kind: _wait_for(rows.get(key), free[kind], now) for kind, key in keys.items()}
     check = Check(keys, rows, now, max(waits.values()))
     if check.wait_seconds:
         # Counted on the key that holds the attempt back, and nothing else written.
-        holding = rows[keys[max(waits, key=waits.get)]]
-        holding.throttled += 1
-        db.session.flush()
+        holding = keys[max(waits, key=waits.get)]
+        db.session.execute(sa.update(_throttles).where(_throttles.c.key == holding)
+                           .values(throttled=_throttles.c.throttled + 1))
         return check
-    for row in rows.values():
-        if (now - row.last_failure_at).total_seconds() >= current_app.config["LOGIN_FORGET_SECONDS"]:
-            row.failures = 0
-    _audit_throttled(list(rows.values()), obj=None)
+    _audit_throttled(list(rows.values()))
     return check
 
 
-def _audit_throttled(rows: list[LoginThrottle], obj) -> None:
-    """One summary entry for the attempts refused while these keys waited, then their count restarts."""
+def _audit_throttled(rows) -> None:
+    """One summary entry for the attempts refused while these keys waited; the count restarts
+    (less what was audited, so an attempt counted meanwhile is kept for the next summary)."""
     count = sum(row.throttled for row in rows)
-    if count:
-        record("auth.throttled", actor=None, obj=obj, data={"count": count})
-        for row in rows:
-            row.throttled = 0
+    if not count:
+        return
+    record("auth.throttled", actor=None, data={"count": count})
+    for row in rows:
+        if row.throttled:
+            db.session.execute(sa.update(_throttles).where(_throttles.c.key == row.key)
+                               .values(throttled=_throttles.c.throttled - row.throttled))
 
 
 def _failed(check: Check) -> None:
+    """One more failure on each key, as one upsert: a key quiet for LOGIN_FORGET_SECONDS starts again."""
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    cutoff = check.now - timedelta(seconds=current_app.config["LOGIN_FORGET_SECONDS"])
     for key in check.keys.values():
-        row = check.rows.get(key) or LoginThrottle(key=key, failures=0, throttled=0)
-        row.failures += 1
-        row.last_failure_at = check.now
-        db.session.add(row)
+        db.session.execute(insert(_throttles).values(key=key, failures=1, last_failure_at=check.now, throttled=0)
+                           .on_conflict_do_update(index_elements=["key"], set_={
+                               "failures": sa.case((_throttles.c.last_failure_at < cutoff, 1),
+                                                   else_=_throttles.c.failures + 1),
+                               "last_failure_at": check.now}))
 
 
 def _succeeded(check: Check) -> None:
-    pair = check.rows.get(check.keys["pair"])
-    if pair is not None:
-        db.session.delete(pair)
+    db.session.execute(sa.delete(_throttles).where(_throttles.c.key == check.keys["pair"]))
 
 
 def prune_throttles() -> None:
     """Forget keys quiet for LOGIN_FORGET_SECONDS, auditing what they still held back."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["LOGIN_FORGET_SECONDS"])
-    old = sa.and_(LoginThrottle.last_failure_at < cutoff)
-    _audit_throttled(list(db.session.scalars(sa.select(LoginThrottle).where(old, LoginThrottle.throttled > 0))),
-                     obj=None)
-    db.session.execute(sa.delete(LoginThrottle).where(old))
+    old = _throttles.c.last_failure_at < cutoff
+    _audit_throttled(db.session.execute(sa.select(_throttles).where(old, _throttles.c.throttled > 0)).all())
+    db.session.execute(sa.delete(_throttles).where(old))
 
 
 def authenticate(username: str, password: str, address: str) -> LoginResult:
