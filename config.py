@@ -61,6 +61,9 @@ class Config:
     # Request rate limits per client address (Flask-Limiter), in a storage every worker shares:
     # memory:// is per process; several workers or servers need e.g. redis://127.0.0.1:6379.
     RATELIMIT_STORAGE_URI = os.environ.get("CASEFLOW_RATELIMIT_STORAGE_URI") or "memory://"
+    # If that storage is unreachable, requests go through (logged): the database's back-off
+    # per account and address still holds, and signing in must not depend on Redis being up.
+    RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_LOGIN = "30 per minute;300 per hour"
     RATELIMIT_PASSWORD = "10 per minute;60 per hour"
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto: 0 trusts no
