@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from caseflow import create_app
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import LoginThrottle, User, UserSession
+from caseflow.cases.models import Case
 from caseflow.db import utcnow
 from caseflow.extensions import db
 from tests.conftest import PASSWORD, Auth
 from tests.conftest import test_config as config_for
+from tests.test_routes_matrix import snapshot
 
 NEW_PASSWORD = "a-brand-new-password"
 
@@ -52,20 +54,34 @@ def _sessions(user_id: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession).where(UserSession.user_id == user_id))
 
 
-def _replay_is_refused(app, thief, user_id: int) -> None:
+@pytest.fixture
+def case_id(app, world):
+    with app.app_context():
+        case = world.case()
+        db.session.commit()
+        return case.id
+
+
+def _replay_is_refused(app, thief, user_id: int, case_id: int) -> None:
     """The copied cookie reads nothing and writes nothing."""
     assert _to_login(thief.get("/queue"))
+    assert _to_login(thief.get(f"/cases/{case_id}"))
     assert _to_login(thief.get("/account/password"))
     with app.app_context():
         before = _locale(user_id)
+        version = db.session.get(Case, case_id).version
+    everything = snapshot(app)
     # A signed-in user's language is saved on the account: a live session would change it.
     thief.post("/language", data={"lang": "hi" if before == "en" else "en"})
+    assert _to_login(thief.post(f"/cases/{case_id}/do/verify", data={"verify-version": version}))
     assert _to_login(thief.post("/account/password", data={"current": PASSWORD, "new": "x" * 12, "confirm": "x" * 12}))
+    assert _to_login(thief.post("/logout"))
+    assert snapshot(app) == everything
     with app.app_context():
         assert _locale(user_id) == before
 
 
-def test_the_copied_cookie_works_while_the_session_lives(app, world):
+def test_the_copied_cookie_works_while_the_session_lives(app, world, case_id):
     """The premise of the tests below: a copy is as good as the original until the session ends."""
     client = _signed_in(app, world.incharge)
     thief = _copy(app, client)
@@ -73,14 +89,18 @@ def test_the_copied_cookie_works_while_the_session_lives(app, world):
     thief.post("/language", data={"lang": "hi"})
     with app.app_context():
         assert _locale(world.incharge.id) == "hi"
+        version = db.session.get(Case, case_id).version
+    assert thief.post(f"/cases/{case_id}/do/verify", data={"verify-version": version}).status_code == 303
+    with app.app_context():
+        assert db.session.get(Case, case_id).version == version + 1
 
 
-def test_a_copied_cookie_is_dead_after_logout(app, world):
+def test_a_copied_cookie_is_dead_after_logout(app, world, case_id):
     client = _signed_in(app, world.incharge)
     elsewhere = _signed_in(app, world.incharge)
     thief = _copy(app, client)
     assert Auth(client).logout().status_code == 302
-    _replay_is_refused(app, thief, world.incharge.id)
+    _replay_is_refused(app, thief, world.incharge.id, case_id)
     assert _to_login(client.get("/queue"))
     # Only this device signed out: the user's other session carries on.
     assert elsewhere.get("/queue").status_code == 200
@@ -88,7 +108,7 @@ def test_a_copied_cookie_is_dead_after_logout(app, world):
         assert _sessions(world.incharge.id) == 1
 
 
-def test_a_copied_cookie_is_dead_after_a_password_change(app, world):
+def test_a_copied_cookie_is_dead_after_a_password_change(app, world, case_id):
     client = _signed_in(app, world.incharge)
     other_device = _signed_in(app, world.incharge)
     thief, other_thief = _copy(app, client), _copy(app, other_device)
@@ -98,36 +118,36 @@ def test_a_copied_cookie_is_dead_after_a_password_change(app, world):
     # The device that changed it carries on, with a fresh token; every copy of its old cookie,
     # and every other device, is signed out.
     assert client.get("/queue").status_code == 200
-    _replay_is_refused(app, thief, world.incharge.id)
-    _replay_is_refused(app, other_thief, world.incharge.id)
+    _replay_is_refused(app, thief, world.incharge.id, case_id)
+    _replay_is_refused(app, other_thief, world.incharge.id, case_id)
     assert _to_login(other_device.get("/queue"))
     with app.app_context():
         assert _sessions(world.incharge.id) == 1
 
 
-def test_a_copied_cookie_is_dead_after_an_administrator_resets_the_password(app, world):
+def test_a_copied_cookie_is_dead_after_an_administrator_resets_the_password(app, world, case_id):
     admin, client = _signed_in(app, world.admin), _signed_in(app, world.incharge)
     thief = _copy(app, client)
     reset = admin.post(f"/admin/users/{world.incharge.id}/password",
                        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert reset.status_code == 302
-    _replay_is_refused(app, thief, world.incharge.id)
+    _replay_is_refused(app, thief, world.incharge.id, case_id)
     assert admin.get("/admin/users").status_code == 200
 
 
-def test_a_copied_cookie_is_dead_after_disabling(app, world):
+def test_a_copied_cookie_is_dead_after_disabling(app, world, case_id):
     admin, client = _signed_in(app, world.admin), _signed_in(app, world.incharge)
     thief = _copy(app, client)
     edit = admin.post(f"/admin/users/{world.incharge.id}", data={
         "display_name": "In-charge Sehore", "role": "incharge", "areas": world.district.id, "locale": "en"})
     assert edit.status_code == 302
-    _replay_is_refused(app, thief, world.incharge.id)
+    _replay_is_refused(app, thief, world.incharge.id, case_id)
     with app.app_context():
         assert _sessions(world.incharge.id) == 0
         # Enabled again, the old sessions stay ended.
         db.session.get(User, world.incharge.id).active = True
         db.session.commit()
-    _replay_is_refused(app, thief, world.incharge.id)
+    _replay_is_refused(app, thief, world.incharge.id, case_id)
 
 
 def test_a_smaller_scope_ends_the_sessions_an_administrator_editing_themselves_carries_on(app, world):
