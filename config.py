@@ -46,9 +46,31 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # forms only; letters and uploads have their own limits
     QUEUE_PAGE_SIZE = 50
     REOPEN_WINDOW_DAYS = int(os.environ.get("CASEFLOW_REOPEN_WINDOW_DAYS", "90"))
-    # Login back-off: failures allowed before waiting, and the ceiling of the wait.
+    # Sessions on the server (caseflow.auth.services): a session ends after this long unused,
+    # and in any case this long after sign-in; its last use is written at most this often.
+    SESSION_IDLE_SECONDS = 60 * 60 * 12
+    SESSION_MAX_AGE_SECONDS = 60 * 60 * 24 * 7
+    SESSION_TOUCH_SECONDS = 300
+    # Password back-off (caseflow.auth.services): wrong passwords allowed per (account, address)
+    # and per address before each further one doubles the wait, the ceiling of the wait, and how
+    # long a quiet key takes to be forgotten.
     LOGIN_FREE_FAILURES = 3
+    LOGIN_ADDRESS_FREE_FAILURES = 10
     LOGIN_MAX_DELAY_SECONDS = 300
+    LOGIN_FORGET_SECONDS = 3600
+    # Request rate limits per client address (Flask-Limiter), in a storage every worker shares:
+    # memory:// is per process; several workers or servers need e.g. redis://127.0.0.1:6379.
+    RATELIMIT_STORAGE_URI = os.environ.get("CASEFLOW_RATELIMIT_STORAGE_URI") or "memory://"
+    # If that storage is unreachable, requests go through (logged): the database's back-off
+    # per account and address still holds, and signing in must not depend on Redis being up.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_LOGIN = "30 per minute;300 per hour"
+    RATELIMIT_PASSWORD = "10 per minute;60 per hour"
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto: 0 trusts no
+    # header (the connecting address is the client's); 1 for one nginx, and so on.
+    TRUSTED_PROXIES = int(os.environ.get("CASEFLOW_TRUSTED_PROXIES") or "0")
+    # A sweep run whose last batch is older than this, and whose process cannot be seen, is interrupted.
+    SWEEP_HEARTBEAT_TIMEOUT_SECONDS = 15 * 60
     ORGANISATION_NAME = os.environ.get("CASEFLOW_ORGANISATION_NAME", "caseflow")
     # The organisation's IANA time zone: it decides every calendar day stored, shown or printed
     # (checked when the app starts: caseflow.db.check_timezone).
@@ -79,6 +101,9 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     LOGIN_MAX_DELAY_SECONDS = 30
+    # The suite signs in hundreds of times a minute from one address; the tests of the rate
+    # limits build their own app with it on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -38,6 +38,7 @@ def create_app(config=None) -> Flask:
     errors.init_app(app)
 
     _register_blueprints(app)
+    security.rate_limits(app)
     _connect_domains()
     _register_request_hooks(app)
 

@@ -8,7 +8,8 @@ the database, not the services, so it also covers code that forgot to call `reco
   hands them to the enclosing transaction;
 - when the outermost transaction begun inside a request (or a CLI command) commits, the
   tables it wrote must include `audit_entries` unless it wrote only the audit tables
-  themselves and the login throttle counters (which hold no state anyone acts on);
+  themselves, the login throttle counters, the session rows (whose writes are the audited
+  sign-in and sign-out, or a session's last use) and the sweep's heartbeat;
 - every audit entry inserted must carry a payload of ids, codes and field names: a string
   with spaces, or a long run of digits (a phone number), fails the test that wrote it.
 
@@ -25,7 +26,9 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request, request_started
 from sqlalchemy.engine import Engine
 
-EXEMPT = {"audit_entries", "audit_head", "login_throttles"}
+# The sweep's run record beats with every batch (how far the run got); its start, finish and
+# interruption are audited entries of their own.
+EXEMPT = {"audit_entries", "audit_head", "login_throttles", "user_sessions", "sweep_runs"}
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # What an audit payload string may look like: codes, ids, field names, ISO dates, references.
 _PAYLOAD_STRING = re.compile(r"[\w.:/+-]{0,80}")

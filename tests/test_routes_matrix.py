@@ -67,7 +67,8 @@ ROUTES = {
     "auth.index": Route(PUBLIC, get=302),
     "auth.login": Route(PUBLIC, get={"anonymous": 200, "disabled": 200, None: 302},
                         post=lambda o, obj, c: {"username": "incharge", "password": PASSWORD}),
-    "auth.logout": Route(SIGNED_IN, get=None, post=lambda o, obj, c: {}, writes=False),
+    # Signing out deletes the session on the server.
+    "auth.logout": Route(SIGNED_IN, get=None, post=lambda o, obj, c: {}),
     "auth.password": Route(SIGNED_IN, post=lambda o, obj, c: {"current": PASSWORD, "new": NEW_PASSWORD,
                                                                "confirm": NEW_PASSWORD}),
     "auth.language": Route(PUBLIC, get=None, post=lambda o, obj, c: {"lang": "hi"}),

@@ -173,22 +173,26 @@ def _wait_is_over(app) -> None:
         db.session.commit()
 
 
-def test_backoff_per_account(app, world, client):
+def test_backoff_per_account_and_address(app, world, client):
     free = app.config["LOGIN_FREE_FAILURES"]
-    for i in range(free):  # each from its own address, so only the account's counter reaches the limit
-        assert _attempt(client, "incharge", "wrong-password", f"10.1.0.{i}").status_code == 401
-    _assert_waiting(_attempt(client, "incharge", PASSWORD, "10.1.1.1"))  # even the right password waits
-    _assert_waiting(_attempt(client, "incharge", PASSWORD, "10.1.1.2"))
-    # Another account is not held back.
-    assert _attempt(app.test_client(), "supervisor", PASSWORD, "10.1.1.3").status_code == 302
+    for _ in range(free):  # one address guessing at one account
+        assert _attempt(client, "incharge", "wrong-password", "10.1.0.1").status_code == 401
+    _assert_waiting(_attempt(client, "incharge", PASSWORD, "10.1.0.1"))  # even the right password waits
+    _assert_waiting(_attempt(client, "incharge", PASSWORD, "10.1.0.1"))
     assert _to_login(client.get("/queue"))
+    # The owner of the account, elsewhere, is not held back by the guesser; nor is another
+    # account tried from the guesser's address (its address counter is still below its limit).
+    owner = app.test_client()
+    assert _attempt(owner, "incharge", PASSWORD, "10.1.1.1").status_code == 302
+    assert owner.get("/queue").status_code == 200
+    assert _attempt(app.test_client(), "supervisor", PASSWORD, "10.1.0.1").status_code == 302
     _wait_is_over(app)
-    assert _attempt(client, "incharge", PASSWORD, "10.1.1.4").status_code == 302
+    assert _attempt(client, "incharge", PASSWORD, "10.1.0.1").status_code == 302
     assert client.get("/queue").status_code == 200
 
 
 def test_backoff_per_address(app, world, client):
-    free = app.config["LOGIN_FREE_FAILURES"]
+    free = app.config["LOGIN_ADDRESS_FREE_FAILURES"]
     for i in range(free):  # different names, one address
         assert _attempt(client, f"guess{i}", "wrong-password", "10.2.0.1").status_code == 401
     _assert_waiting(_attempt(client, "incharge", PASSWORD, "10.2.0.1"))
@@ -204,11 +208,11 @@ def test_throttle_keeps_hashes_only(app, world, client):
     _attempt(client, "Supervisor", "wrong-password", "10.3.0.77")
     with app.app_context():
         rows = db.session.execute(sa.select(LoginThrottle.__table__)).all()
-    assert len(rows) == 3  # two accounts, one address
+    assert len(rows) == 3  # two (account, address) pairs, one address
     stored = " ".join(str(value) for row in rows for value in row).lower()
     for clear in ("incharge", "supervisor", "10.3.0.77"):
         assert clear not in stored
-    assert all(re.fullmatch(r"[ua]:[0-9a-f]{64}", row.key) for row in rows)
+    assert all(re.fullmatch(r"[pa]:[0-9a-f]{64}", row.key) for row in rows)
 
 
 # ---------------------------------------------------------------- (e) session revocation

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from caseflow.audit.models import AuditEntry
 from caseflow.cases.models import Attention, Case, EventKind
 from caseflow.extensions import db
 from caseflow.letters.models import Letter
@@ -148,6 +149,9 @@ def test_two_sweeps_at_once_escalate_each_case_exactly_once(app, committed_db, w
         assert db.session.get(Case, top).attention is Attention.STALLED_AT_TOP
         both = runs()
         assert len(both) == 2 and all(r.finished_at is not None for r in both)
+        # Each found the other at work, not dead: neither marked the other interrupted.
+        assert all(r.interrupted_at is None for r in both)
+        assert not db.session.scalars(sa.select(AuditEntry.seq).where(AuditEntry.action == "sweep.interrupted")).all()
         # As each run recorded itself: at work at the same time, each escalating part of the cases.
         assert overlap([(r.started_at, r.finished_at) for r in both]), [(r.started_at, r.finished_at) for r in both]
         assert all(r.escalated > 0 for r in both), [r.escalated for r in both]

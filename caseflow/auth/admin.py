@@ -8,7 +8,7 @@ so they are granted from a page per area: the users scoped to it, and a form to 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from caseflow.areas.forms import KIND_LABELS, TREE_KINDS, area_label
 from caseflow.areas.models import Area, AreaKind
@@ -21,6 +21,7 @@ from caseflow.auth.admin_forms import (
     UserEditForm,
 )
 from caseflow.auth.models import Role, User, user_areas
+from caseflow.auth.views import current_token, sign_in
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.web import admin_required, commit
@@ -105,12 +106,21 @@ def edit(user_id: int):
     if not form.validate_on_submit():
         return page(422 if form.errors else 200)
     was_active = user.active
-    commit(lambda: services.update_user(
-        user, display_name=form.display_name.data, role=Role(form.role.data), areas=_areas_by_id(form.areas.data),
-        locale=form.locale.data, active=form.active.data, actor=current_user,
-    ), refused=lambda: page(422), back=request.url)
-    if is_self:
-        login_user(user)  # a changed scope ends every session; this one carries on
+    token = current_token()
+
+    def save():
+        services.update_user(
+            user, display_name=form.display_name.data, role=Role(form.role.data),
+            areas=_areas_by_id(form.areas.data), locale=form.locale.data, active=form.active.data, actor=current_user)
+        # A changed scope ends every session of the account; the administrator's own carries
+        # on with a fresh token.
+        if is_self and not services.session_exists(token):
+            return services.start_session(user)
+        return None
+
+    fresh = commit(save, refused=lambda: page(422), back=request.url)
+    if fresh:
+        sign_in(user, fresh)
     if was_active and not user.active:
         flash(_("Account %(username)s disabled; its sessions have ended.", username=user.username), "success")
     else:
@@ -129,10 +139,15 @@ def password(user_id: int):
 
     if not form.validate_on_submit():
         return page(422 if form.errors else 200)
-    commit(lambda: services.set_password(user, form.password.data, actor=current_user),
-           refused=lambda: page(422), back=request.url)
-    if user.id == current_user.id:
-        login_user(user)
+    is_self = user.id == current_user.id
+
+    def reset():
+        services.set_password(user, form.password.data, actor=current_user)  # ends every session of the account
+        return services.start_session(user) if is_self else None
+
+    fresh = commit(reset, refused=lambda: page(422), back=request.url)
+    if fresh:
+        sign_in(user, fresh)
     flash(_("Password of %(username)s reset; their sessions have ended.", username=user.username), "success")
     return redirect(url_for(".edit", user_id=user.id))
 

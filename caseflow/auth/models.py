@@ -1,4 +1,4 @@
-"""User accounts, their areas, and login throttling state."""
+"""User accounts, their areas, their sessions on the server, and login back-off state."""
 import enum
 from datetime import datetime
 
@@ -35,9 +35,10 @@ class User(UserMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(2), default="hi")
-    # Part of the session identifier: bumping it ends every session of this user.
-    session_version: Mapped[int] = mapped_column(default=1)
     phone: Mapped[str | None] = mapped_column(sa.String(15))
+    # Unused since sessions live on the server (user_sessions): kept so an app server of the
+    # previous version keeps working during an upgrade; a later migration may drop it.
+    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -45,8 +46,26 @@ class User(UserMixin, db.Model):
         secondary=user_areas, lazy="selectin", order_by="Area.path"
     )
 
+    # The token of the session this object was loaded for (or just started): what Flask-Login
+    # keeps in the signed cookie. Not a column: only its hash is stored, in user_sessions.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return self.session_token or ""
+
+    # UserMixin compares users by get_id(), which is now a session's token: two accounts loaded
+    # outside any session would compare equal. The same account is the same row.
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, User):
+            return NotImplemented
+        return self is other or (self.id is not None and self.id == other.id)
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return object.__hash__(self)
 
     @property
     def is_active(self) -> bool:
@@ -71,10 +90,26 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role.value}>"
 
 
-class LoginThrottle(db.Model):
-    """Failed-login counters per account and per client address, keyed by a hash.
+class UserSession(db.Model):
+    """One signed-in device. The cookie carries a random token; only its SHA-256 is stored, so a
+    copy of this table does not let anyone in. Deleting the row ends the session on the server,
+    whatever copies of the cookie exist (see caseflow.auth.services)."""
 
-    Only a hash of the username or address is kept, so the table holds no personal data.
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed password checks per (account, address) pair and per address, keyed by a keyed hash.
+
+    Only a hash of the username and address is kept, so the table holds no personal data.
+    `throttled` counts the attempts refused while the key was waiting; they are audited as one
+    summary entry, not one entry each (see caseflow.auth.services).
     """
 
     __tablename__ = "login_throttles"
@@ -82,3 +117,4 @@ class LoginThrottle(db.Model):
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    throttled: Mapped[int] = mapped_column(default=0)

@@ -20,8 +20,19 @@ login_manager.session_protection = "basic"
 
 
 @login_manager.user_loader
-def _load_user(session_id: str):
-    return services.load_session_user(session_id)
+def _load_user(token: str):
+    return services.load_session_user(token)
+
+
+def current_token() -> str | None:
+    """The token of this request's session (what Flask-Login keeps as the user id)."""
+    return session.get("_user_id")
+
+
+def sign_in(user, token: str) -> None:
+    """Put a session started by the services (`start_session`) into this browser's cookie."""
+    user.session_token = token
+    login_user(user)
 
 
 def home_for(user) -> str:
@@ -50,7 +61,7 @@ def login():
                         refused=lambda: (render_template("auth/login.html", form=form), 401), back=None)
         if result.user is not None:
             session.clear()
-            login_user(result.user)
+            sign_in(result.user, result.token)
             log.info("login user_id=%s", result.user.id)
             return redirect(home_for(result.user))
         if result.wait_seconds:
@@ -66,7 +77,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    commit(lambda: services.sign_out(current_user._get_current_object()),
+    token = current_token()
+    commit(lambda: services.sign_out(current_user._get_current_object(), token),
            refused=lambda: redirect(url_for("auth.login")), back=None)
     logout_user()
     session.clear()
@@ -82,14 +94,26 @@ def password():
         return render_template("auth/password.html", form=form)
 
     if form.validate_on_submit():
-        if not services.check_password(current_user, form.current.data):
+        user = current_user._get_current_object()
+        # Committed whatever the outcome: a wrong current password counts towards the back-off.
+        checked = commit(lambda: services.check_current_password(user, form.current.data, request.remote_addr or "-"),
+                         refused=render_form, back=None)
+        if checked.wait_seconds:
+            flash(_("Too many failed attempts. Try again in %(seconds)d seconds.", seconds=checked.wait_seconds),
+                  "error")
+            return render_form(), 429
+        if checked.user is None:
             flash(_("The current password is wrong."), "error")
-        else:
-            user = current_user._get_current_object()
-            commit(lambda: services.set_password(user, form.new.data, actor=user), refused=render_form, back=None)
-            login_user(current_user._get_current_object())  # this session continues; every other one ends
-            flash(_("Password changed. Other sessions have been signed out."), "success")
-            return redirect(home_for(current_user))
+            return render_form(), 422
+
+        def change():
+            services.set_password(user, form.new.data, actor=user)  # ends every session of the account
+            return services.start_session(user)
+
+        # This device carries on with a fresh token: the old cookie, and any copy of it, is dead.
+        sign_in(user, commit(change, refused=render_form, back=None))
+        flash(_("Password changed. Other sessions have been signed out."), "success")
+        return redirect(home_for(user))
     return render_form()
 
 

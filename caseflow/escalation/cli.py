@@ -7,6 +7,7 @@ Exit status: 0 done; 3 some cases have no resolvable addressee (a configuration 
 administrator must fix; they are listed on /escalation/configuration); 1 anything else
 (an error, or a case the case machine refused); 2 bad options.
 """
+import os
 import socket
 import time
 from collections import Counter
@@ -82,6 +83,7 @@ class Sweep:
         self.counts: Counter = Counter()
         self.refused: list[str] = []
         self.postgres = db.engine.dialect.name == "postgresql"
+        self.run_id: int | None = None
 
     def run(self) -> tuple[Counter, list[str]]:
         s = self.services
@@ -90,11 +92,12 @@ class Sweep:
         self.echo(f"Escalation sweep as of {on.isoformat()} ({mode}batch size {self.batch_size})")
         run_id = None
         if not self.dry_run:
-            run_id = self._transaction(lambda: s.start_run(socket.gethostname()).id)
+            run_id = self.run_id = self._transaction(lambda: s.start_run(socket.gethostname(), os.getpid()).id)
             released, after_id = 0, 0
             while after_id is not None:
                 cleared, after_id = self._transaction(
-                    lambda after_id=after_id: s.release_moved_on(after_id, self.batch_size, lock=self.postgres))
+                    lambda after_id=after_id: self._beating(s.release_moved_on(after_id, self.batch_size,
+                                                                               lock=self.postgres)))
                 released += cleared
             if released:
                 self.echo(f"  cleared the flag of {released} cases that moved on since they were flagged")
@@ -125,6 +128,14 @@ class Sweep:
         self._summary(pending)
         return self.counts, self.refused
 
+    def _beating(self, result, batch_counts: Counter | None = None):
+        """Beat the run's heartbeat in the batch's transaction, with the counts it will have once
+        this batch commits; returns `result`."""
+        if self.run_id is not None:
+            total = self.counts + (batch_counts or Counter())
+            self.services.heartbeat(self.run_id, {o: total[o.value] for o in self.services.Outcome})
+        return result
+
     def _batch(self, status, after):
         s = self.services
         rows = s.overdue_batch(status, after, self.batch_size, lock=not self.dry_run)
@@ -146,7 +157,7 @@ class Sweep:
             if line and (self.dry_run or outcome in (s.Outcome.REFUSED, s.Outcome.NEEDS_CONFIGURATION)):
                 lines.append(line)
         last_id, last_due = rows[-1]
-        return (last_due, last_id), lines, counts, refused
+        return self._beating(((last_due, last_id), lines, counts, refused), counts)
 
     def _describe(self, case, from_level, outcome, route) -> str | None:
         """One line per case, references and levels only (no personal data in logs)."""

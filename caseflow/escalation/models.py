@@ -20,6 +20,13 @@ class SweepRun(db.Model):
     stalled_at_top: Mapped[int] = mapped_column(default=0)
     needs_configuration: Mapped[int] = mapped_column(default=0)
     host: Mapped[str | None] = mapped_column(sa.String(120))
+    # How a later run tells a run still at work from one whose process died (killed, machine
+    # down): the process id on its host, and the moment of its last committed batch.
+    pid: Mapped[int | None]
+    heartbeat_at: Mapped[datetime | None]
+    # Set by a later run that found this one unfinished with its process gone (see
+    # services.mark_interrupted); the counts above are then what it had committed by its last batch.
+    interrupted_at: Mapped[datetime | None]
 
 
 # The supervisor lists and the sweep's release pass read the few cases that carry an

@@ -7,15 +7,19 @@ is flagged for a supervisor. Never nothing, never silently.
   path as an escalation from the case page or an appeal (routing with the bias skip, event,
   audit entry, letter) — with the system actor, or flags it (stalled at the top, needs
   configuration) when `caseflow.cases.routing.route_up` finds nowhere to go.
-- `start_run` / `finish_run` / `release_moved_on` / `still_pending`: the run's record.
+- `start_run` / `heartbeat` / `finish_run` / `release_moved_on` / `still_pending`: the run's
+  record; `mark_interrupted`: a run whose process died (killed, machine down) is found by the
+  next run and recorded as interrupted, with how far it got.
 
 Services flush and never commit: the sweep command commits once per batch (see
 caseflow/escalation/cli.py).
 """
 import enum
-from datetime import date
+import os
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import lazyload
 
 from caseflow.areas.models import Area, Office
@@ -172,12 +176,75 @@ def release_moved_on(after_id: int, limit: int, *, lock: bool) -> tuple[int, int
     return len(cases), (cases[-1].id if cases else None)
 
 
-def start_run(host: str | None) -> SweepRun:
-    run = SweepRun(as_of=today(), host=(host or "")[:120] or None)
+def start_run(host: str | None, pid: int | None = None) -> SweepRun:
+    """The record of a new run; first, earlier runs found dead are marked interrupted."""
+    host = (host or "")[:120] or None
+    mark_interrupted(host)
+    now = utcnow()
+    run = SweepRun(as_of=today(), host=host, pid=pid, started_at=now, heartbeat_at=now)
     db.session.add(run)
     db.session.flush()
     record("sweep.started", actor=None, obj=run, data={"as_of": run.as_of})
     return run
+
+
+def heartbeat(run_id: int, counts: dict[Outcome, int]) -> None:
+    """Written in each batch's transaction: the run is alive, and how far it got (committed
+    with the batch, so the counts are what is really done). A run wrongly taken for dead
+    (a batch that waited longer than the timeout) clears its mark here."""
+    db.session.execute(sa.update(SweepRun).where(SweepRun.id == run_id).values(
+        heartbeat_at=utcnow(), interrupted_at=None,
+        escalated=counts.get(Outcome.ESCALATED, 0), stalled_at_top=counts.get(Outcome.STALLED_AT_TOP, 0),
+        needs_configuration=counts.get(Outcome.NEEDS_CONFIGURATION, 0)))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def mark_interrupted(host: str | None) -> list[SweepRun]:
+    """Mark the unfinished runs whose process is gone as interrupted, and audit each once.
+
+    Gone: on this host, its process id no longer runs; on any host, its last batch (the
+    heartbeat) is older than SWEEP_HEARTBEAT_TIMEOUT_SECONDS, which a live run never is, as
+    it beats at every batch. A sweep running at the same time elsewhere, or in another process
+    here, is alive by both rules and left alone. Each host must have its own name.
+    """
+    now = utcnow()
+    timeout = timedelta(seconds=current_app.config["SWEEP_HEARTBEAT_TIMEOUT_SECONDS"])
+    unfinished = db.session.scalars(sa.select(SweepRun).where(
+        SweepRun.finished_at.is_(None), SweepRun.interrupted_at.is_(None)).order_by(SweepRun.id)).all()
+    marked = []
+    for run in unfinished:
+        same_host_dead = host is not None and run.host == host and run.pid and not _process_alive(run.pid)
+        silent = (run.heartbeat_at or run.started_at) < now - timeout
+        if not (same_host_dead or silent):
+            continue
+        # Only the first of two sweeps starting together marks it (the other's update finds it marked).
+        done = db.session.execute(sa.update(SweepRun).where(
+            SweepRun.id == run.id, SweepRun.finished_at.is_(None), SweepRun.interrupted_at.is_(None),
+        ).values(interrupted_at=now).execution_options(synchronize_session=False))
+        if done.rowcount:
+            db.session.refresh(run)
+            record("sweep.interrupted", actor=None, obj=run, data={
+                "escalated": run.escalated, "stalled_at_top": run.stalled_at_top,
+                "needs_configuration": run.needs_configuration})
+            marked.append(run)
+    return marked
+
+
+def interrupted_runs(limit: int = 5) -> list[SweepRun]:
+    """The latest runs found interrupted, for the supervisor pages."""
+    return db.session.scalars(sa.select(SweepRun).where(SweepRun.interrupted_at.is_not(None))
+                              .order_by(SweepRun.id.desc()).limit(limit)).all()
 
 
 def finish_run(run: SweepRun, counts: dict[Outcome, int]) -> SweepRun:
@@ -185,6 +252,7 @@ def finish_run(run: SweepRun, counts: dict[Outcome, int]) -> SweepRun:
     run.stalled_at_top = counts.get(Outcome.STALLED_AT_TOP, 0)
     run.needs_configuration = counts.get(Outcome.NEEDS_CONFIGURATION, 0)
     run.finished_at = utcnow()
+    run.heartbeat_at, run.interrupted_at = run.finished_at, None
     db.session.flush()
     record("sweep.finished", actor=None, obj=run, data={"escalated": run.escalated, "stalled_at_top": run.stalled_at_top,
                                             "needs_configuration": run.needs_configuration})

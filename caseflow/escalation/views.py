@@ -19,6 +19,7 @@ from caseflow.cases.queries import sla_standing
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
 from caseflow.escalation.models import SweepRun
+from caseflow.escalation.services import interrupted_runs
 from caseflow.extensions import db
 from caseflow.schemes.models import Scheme
 from caseflow.scope import CASE_ROLES, visible
@@ -70,6 +71,7 @@ def _attention_list(attention: Attention, template: str):
         standing=lambda case: sla_standing(case, on),
         status_label=status_label,
         last_run=db.session.scalar(sa.select(SweepRun).order_by(SweepRun.id.desc()).limit(1)),
+        interrupted=interrupted_runs(),
     )
 
 
