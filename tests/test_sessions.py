@@ -6,7 +6,9 @@ it gets the login page, and a POST made with it changes nothing. The back-off is
 several client addresses, directly and through a trusted proxy; the request rate limits of
 Flask-Limiter run in an app of their own with the limits switched on.
 """
+import os
 import re
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -356,9 +358,16 @@ def test_without_trusted_proxies_x_forwarded_for_is_ignored(app, world):
 # ---------------------------------------------------------------- request rate limits (Flask-Limiter)
 
 
-@pytest.fixture
-def limited_app(app, database_url):
-    application = create_app(config_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://",
+# memory:// always; the shared storage several workers need too when CI names a Redis server
+# (.ci/run sets CASEFLOW_TEST_REDIS_URL when one answers).
+LIMIT_STORAGES = ["memory://", *filter(None, [os.environ.get("CASEFLOW_TEST_REDIS_URL")])]
+
+
+@pytest.fixture(params=LIMIT_STORAGES, ids=lambda uri: uri.split(":", 1)[0])
+def limited_app(app, database_url, request):
+    # A prefix of its own per test: a shared Redis keeps counts between runs and tests.
+    application = create_app(config_for(database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=request.param,
+                                        RATELIMIT_KEY_PREFIX=f"caseflow-test-{secrets.token_hex(6)}",
                                         RATELIMIT_LOGIN="4 per minute", RATELIMIT_PASSWORD="2 per minute"))
     yield application
     with application.app_context():
