@@ -13,7 +13,9 @@ from caseflow.forms import Form
 
 LADDER_ROWS = 6
 
-_SCHEME_CODE = Regexp(r"^[A-Z0-9_-]+$", message=_l("Use capital letters, digits, hyphens or underscores only."))
+# A letter first, so no code can be a number (an Aadhaar number least of all).
+_SCHEME_CODE = Regexp(r"^[A-Z][A-Z0-9_-]*$",
+                      message=_l("Use capital letters, digits, hyphens or underscores, starting with a letter."))
 
 
 def _strip(value):
