@@ -65,18 +65,24 @@ def _plan_of(state) -> tuple:
     return plan
 
 
+_PLAIN = (int, float, bool, type(None))
+
+
 def masked_json(value):
     """`value` with every string in it (nested, keys included) masked; the same object if clean."""
     if isinstance(value, str):
         return mask_aadhaar(value)
     if isinstance(value, dict):
-        items = [(masked_json(k), masked_json(v)) for k, v in value.items()]
-        if all(k2 is k and v2 is v for (k, v), (k2, v2) in zip(value.items(), items, strict=True)):
-            return value
-        return dict(items)
+        changed, items = False, []
+        for key, item in value.items():
+            new_key = mask_aadhaar(key) if isinstance(key, str) else key
+            new_item = item if isinstance(item, _PLAIN) else masked_json(item)
+            changed = changed or new_key is not key or new_item is not item
+            items.append((new_key, new_item))
+        return dict(items) if changed else value
     if isinstance(value, list | tuple):
-        out = [masked_json(v) for v in value]
-        return value if all(a is b for a, b in zip(value, out, strict=True)) else type(value)(out)
+        out = [item if isinstance(item, _PLAIN) else masked_json(item) for item in value]
+        return type(value)(out) if any(a is not b for a, b in zip(value, out, strict=True)) else value
     return value
 
 
