@@ -280,3 +280,66 @@ def test_unchanged_columns_of_a_dirty_row_are_not_looked_at(app, world):
         case.application_ref = "APP-1"
         db.session.flush()
         assert db.session.scalar(sa.select(Case.application_ref).where(Case.id == case.id)) == "APP-1"
+
+
+# --- refusals reach the user as a form, never a 500 ---------------------------------------------
+
+
+def test_a_refusal_at_flush_is_the_normal_422_form(app, world):
+    """`commit` (the request's one commit) turns the flush's refusal into the form and its message."""
+    from flask import get_flashed_messages
+    from werkzeug.exceptions import HTTPException
+
+    from caseflow.web import commit
+
+    with app.test_request_context("/", method="POST"), force_locale("en"):
+        case = world.case(status="identified")
+        db.session.flush()
+
+        def write():
+            case.sanction_ref = SPELLINGS["hyphen"]
+
+        with pytest.raises(HTTPException) as ended:
+            commit(write, refused=lambda: ("the form again", 422), back="/")
+        assert ended.value.response.status_code == 422
+        [message] = get_flashed_messages()
+        assert message.startswith("Sanction order number must not hold a full Aadhaar number")
+        assert NUMBER[:8] not in message
+
+
+@pytest.mark.parametrize("url, data, field", [
+    ("/admin/office-kinds", {"code": f"k{NUMBER}", "name_en": "Kind", "name_hi": "प्रकार"}, "code"),
+    ("/admin/schemes/new", {"code": f"A{NUMBER}", "name_en": "S", "name_hi": "स", "department": "D",
+                            "proof_of_delivery": "P"}, "code"),
+])
+def test_a_code_holding_a_number_comes_back_with_the_message(app, world, client, auth, url, data, field):
+    auth.login(world.admin)
+    response = client.post(url, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This is a full Aadhaar number" in page and NUMBER not in page and NUMBER[:8] not in page
+
+
+def test_phone_boxes_refuse_twelve_bare_digits(app, world, client, auth):
+    auth.login(world.admin)
+    office = f"/admin/offices/{world.secretary.id}"
+    base = {"kind_id": str(world.kinds["panchayat_secretary"].id), "holder_name": "Suresh Verma", "language": "hi"}
+    for phone in (grouped(NUMBER, " "), grouped(NOT_VERHOEFF, " "), f"+{grouped(NUMBER, ' ')}"):
+        response = client.post(office, data={**base, "holder_phone": phone})
+        assert response.status_code == 422, phone
+        assert NUMBER[:8] not in response.get_data(as_text=True)
+    for phone in ("0755 2551234", "98765 43210", "+91 98765 43210"):
+        assert client.post(office, data={**base, "holder_phone": phone}).status_code in (302, 303), phone
+
+
+def test_the_command_line_refuses_a_username_that_is_a_number(app, world):
+    from caseflow.auth.models import User
+
+    with app.app_context():
+        db.session.commit()
+        result = app.test_cli_runner().invoke(args=[
+            "caseflow", "create-user", "--username", grouped(NUMBER, "-"), "--name", f"Meena {NUMBER}",
+            "--role", "admin", "--password", "a-long-password-for-meena"])
+        assert result.exit_code == 1, result.output + repr(result.exception)
+        assert "Username must not hold a full Aadhaar number" in result.output and NUMBER[:8] not in result.output
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username.like("%5409"))) == 0

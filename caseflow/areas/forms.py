@@ -68,7 +68,7 @@ class _AreaFields(Form):
     code = StringField(
         _l("District code"),
         filters=[_upper],
-        validators=[_AREA_CODE],  # not Optional: that would skip validate_code's "a district needs one"
+        validators=[_AREA_CODE, not_aadhaar],  # not Optional: that would skip validate_code's "a district needs one"
         description=_l("Starts every case reference of the district, e.g. SEH/2026/000123."),
     )
 
@@ -94,7 +94,7 @@ class AreaCreateForm(_AreaFields):
 
 
 class OfficeKindForm(Form):
-    code = StringField(_l("Code"), filters=[_lower], validators=[DataRequired(), Length(max=40), _MACHINE_CODE])
+    code = StringField(_l("Code"), filters=[_lower], validators=[DataRequired(), Length(max=40), _MACHINE_CODE, not_aadhaar])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     elected = BooleanField(
