@@ -133,7 +133,8 @@ def mask_aadhaar(text):
     until nothing is left, so the last four digits shown can never start a new number with
     what follows them.
     """
-    if not text or not isinstance(text, str) or len(text) < 12:
+    # (Not "fewer than 12 characters" for all text: NFKC turns one character into up to three.)
+    if not text or not isinstance(text, str) or (len(text) < 12 and text.isascii()):
         return text
     normal = _normal(text)
     numbers = _numbers(normal)
@@ -158,12 +159,12 @@ scrub_aadhaar = mask_aadhaar
 
 
 def aadhaar_last4(raw: str | None) -> str | None:
-    """The dedicated Aadhaar field: '4829 1736 5402' -> '5402'; '5402' -> '5402'; '' -> None.
+    """The dedicated Aadhaar field: '4829 1736 5409' -> '5409'; '5409' -> '5409'; '' -> None.
 
-    Four digits, or a full number (any script, any separators; other characters, such as a
-    typed 'XXXX', are ignored as before) that passes the rule; a
-    12-digit number that fails it is a typing mistake, refused rather than cut to four wrong
-    digits. Anything else is an error.
+    Four digits, or a full number that passes the rule (any script; separators and other
+    characters, such as a typed 'XXXX', are ignored as before). A 12-digit number that fails
+    the rule is a typing mistake, refused rather than cut to four wrong digits. Anything else
+    is an error.
     """
     if raw is None:
         return None

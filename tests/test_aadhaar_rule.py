@@ -343,3 +343,11 @@ def test_the_command_line_refuses_a_username_that_is_a_number(app, world):
         assert result.exit_code == 1, result.output + repr(result.exception)
         assert "Username must not hold a full Aadhaar number" in result.output and NUMBER[:8] not in result.output
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username.like("%5409"))) == 0
+
+
+def test_characters_that_nfkc_turns_into_several_digits():
+    """'⒛' is '20.' after NFKC: seven characters can hold twelve digits."""
+    number = valid_number("20202020203")
+    short = "⒛" * 5 + number[10:]
+    assert len(short) == 7 and holds_aadhaar(short)
+    assert mask_aadhaar(short) == f"XXXX XXXX {number[-4:]}"
