@@ -2,10 +2,11 @@
 
 The forms are not listed here: the test signs in as each role (administrator, supervisor,
 in-charge, and nobody), walks every page it can reach from the URL map and the links on the
-pages, and submits every form it finds, each text box holding a Verhoeff-valid number in one of
-the spellings of `test_aadhaar_rule.SPELLINGS` (no-break and thin spaces, en dashes, slashes,
-underscores, Devanagari digits…). A field that refuses it gets a real value on the next try, so
-the rest of the form is stored. It walks and submits again while new forms appear (a case
+pages, and submits every form it finds, each text box holding a Verhoeff-valid number in as many
+of the spellings of `test_aadhaar_rule.SPELLINGS` as it takes (no-break and thin spaces, en
+dashes, slashes, underscores, Devanagari digits…): every spelling in every text area, several
+in each shorter box, each box starting with the next spelling. A field that refuses it gets a
+real value on the next try, so the rest of the form is stored. It walks and submits again while new forms appear (a case
 moved on shows its next steps, a filed bias report its review). A new form on any page is
 covered without touching this file; every form class of the app with a text field must have
 been submitted (`assert_every_form_class_was_reached`).
@@ -36,7 +37,7 @@ from wtforms import HiddenField, PasswordField, StringField
 
 from caseflow.db import today
 from caseflow.extensions import db
-from caseflow.identity import verhoeff_digit, verhoeff_valid
+from caseflow.identity import mask_aadhaar, verhoeff_digit, verhoeff_valid
 from caseflow.letters.models import Letter
 from tests.conftest import Auth
 from tests.test_aadhaar_rule import MASKED, NUMBER, SPELLINGS
@@ -88,9 +89,10 @@ class Page(HTMLParser):
             kind = (a.get("type") or "text").lower()
             if kind in ("submit", "button", "image", "reset", "file"):
                 return
-            self._add(a["name"], kind, a.get("value") or "", checked="checked" in a, min=a.get("min"))
+            self._add(a["name"], kind, a.get("value") or "", checked="checked" in a, min=a.get("min"),
+                      maxlength=a.get("maxlength"))
         elif tag == "textarea" and a.get("name"):
-            self._textarea = self._add(a["name"], "textarea", "")
+            self._textarea = self._add(a["name"], "textarea", "", maxlength=a.get("maxlength"))
         elif tag == "select" and a.get("name"):
             self._select = self._add(a["name"], "select", None, options=[], multiple="multiple" in a)
         elif tag == "option" and self._select is not None:
@@ -207,18 +209,26 @@ class Walk:
         if key not in self.forms:
             self.forms[key] = (role, {**form, "action": action, "page": page_url})
 
-    def next_spelling(self) -> str:
+    def spellings(self, prefix: str, maxlength: str | None) -> str:
+        """As many spellings as the box takes (all of them in a text area), each box starting
+        with the next one, so every spelling reaches boxes of every size."""
         values = list(SPELLINGS.values())
         self.spelling += 1
-        return values[self.spelling % len(values)]
+        limit = int(maxlength) if maxlength else 10_000
+        text = prefix + values[self.spelling % len(values)]  # one even if too long: then it is refused
+        for i in range(1, len(values)):
+            longer = f"{text}; {values[(self.spelling + i) % len(values)]}"
+            if max(len(longer), len(mask_aadhaar(longer))) > limit:  # masked, it must still fit
+                break
+            text = longer
+        return text
 
     def fill(self, form: dict) -> dict:
         data: dict[str, list[str]] = {}
         for field in form["fields"]:
             name, kind = field["name"], field["kind"]
             if kind in TEXT_KINDS:
-                spelling = self.next_spelling()
-                value = f"Note {spelling}" if kind == "textarea" else spelling
+                value = self.spellings("Note " if kind == "textarea" else "", field.get("maxlength"))
             elif kind == "password":
                 value = NEW_PASSWORD
             elif kind == "date":
@@ -403,6 +413,11 @@ def test_no_full_aadhaar_number_anywhere_and_real_references_survive(app, walked
     # The walk really went through: forms were stored, not only refused.
     assert sum(1 for s in walk.submitted if s["outcome"] in (200, 302, 303)) >= 25, \
         [(s["endpoint"], s["outcome"]) for s in walk.submitted]
+
+    # Every spelling went into many boxes: each text area took them all, shorter boxes several.
+    typed = [value for s in walk.submitted for values in s["data"].values() for value in values]
+    reached = {name: sum(spelling in value for value in typed) for name, spelling in SPELLINGS.items()}
+    assert min(reached.values()) >= 30, reached
 
     columns = database_columns(app)
     leaked = {name: found for name, text in columns.items() if (found := leaks(text))}
