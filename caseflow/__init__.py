@@ -4,6 +4,7 @@ import logging
 from flask import Flask, g, request
 from flask_login import current_user
 
+from caseflow import textguard
 from caseflow.db import configure_engine, read_only_transaction
 from caseflow.extensions import babel, csrf, db, login_manager, migrate
 
@@ -24,6 +25,8 @@ def create_app(config=None) -> Flask:
 
     _import_models()
     db.init_app(app)
+    # The Aadhaar rule, applied at every flush of every session (see caseflow.textguard).
+    textguard.install()
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

@@ -17,6 +17,7 @@ from caseflow.cases.workflow import mermaid_diagram
 from caseflow.db import today
 from caseflow.escalation.cli import commands as escalation_commands
 from caseflow.escalation.cli import run_sweep
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.letters.cli import commands as letters_commands
 
@@ -111,10 +112,10 @@ def create_user(username, display_name, role, area_codes, password):
         try:
             user = services.create_user(username=username, display_name=display_name, password=password,
                                         role=Role(role), areas=areas, actor=None)
-        except services.AccountError as exc:
+            db.session.commit()  # inside: the flush may refuse too (a username that is an Aadhaar number)
+        except Refused as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from exc
-    db.session.commit()
     click.echo(f"created user {user.username} ({role})")
 
 

@@ -1,27 +1,45 @@
-"""Form fields shared by every domain: text that can never carry a full Aadhaar number.
+"""Form fields shared by every domain, and the form base that keeps full Aadhaar numbers out.
 
-Every free-text field is built with `text_field`/`textarea_field`, whose filters strip the
-value and mask any 12-digit run before validation, so a full number typed into any box is
-neither stored nor echoed back when the form is shown again with errors.
+Storage is guarded once for all, at flush (`caseflow.textguard`). A `Form` applies the same
+rule as soon as the request is read, so that a service checks what will be stored (a name that
+must be unique, a holder that changed) and nothing is echoed: every text field of every `Form`
+is masked by a filter, except the references built with `reference_field` (or given the
+`not_aadhaar` validator), which keep what was typed and refuse a full number with a message
+next to the box. Every field is also rendered through `mask_aadhaar`, so a number typed into a
+date or number box that failed to parse is not sent back either.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import DateField as _DateField
 from wtforms import IntegerField as _IntegerField
-from wtforms import StringField, TextAreaField
+from wtforms import PasswordField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from caseflow.identity import IdentityError, aadhaar_last4, normalise_mobile, scrub_aadhaar
+from caseflow.identity import IdentityError, aadhaar_last4, holds_aadhaar, mask_aadhaar, normalise_mobile
 from caseflow.wtforms_i18n import translations
 
 
 class Form(FlaskForm):
-    """The base of every caseflow form: WTForms' own messages come out in the user's language."""
+    """The base of every caseflow form: WTForms' own messages come out in the user's language,
+    and no field is ever rendered with a full Aadhaar number in it."""
 
     class Meta:
         def get_translations(self, form):
 
             return translations
+
+        def bind_field(self, form, unbound_field, options):
+            cls = unbound_field.field_class
+            if issubclass(cls, StringField) and not issubclass(cls, PasswordField) \
+                    and not_aadhaar not in (unbound_field.kwargs.get("validators") or ()):
+                options = {**options, "filters": [*unbound_field.kwargs.get("filters", ()), mask_aadhaar]}
+            return super().bind_field(form, unbound_field, options)
+
+        def render_field(self, field, render_kw):
+            html = super().render_field(field, render_kw)
+            masked = mask_aadhaar(str(html))
+            return html if masked == str(html) else Markup(masked)
 
 
 def _strip(value):
@@ -29,11 +47,23 @@ def _strip(value):
 
 
 def _clean_text(value):
-    return scrub_aadhaar(_strip(value)) or None if isinstance(value, str) else value
+    return _strip(value) or None if isinstance(value, str) else value
+
+
+def not_aadhaar(form, field):
+    """A reference number must be kept as typed, so one holding a full Aadhaar number is refused."""
+    if isinstance(field.data, str) and holds_aadhaar(field.data):
+        raise ValidationError(_l("This is a full Aadhaar number. Enter the reference number itself; "
+                                 "an Aadhaar number is kept only as its last 4 digits."))
 
 
 def text_field(label, *validators, max_length: int = 200, **kwargs) -> StringField:
     return StringField(label, validators=[*validators, Length(max=max_length)], filters=[_clean_text], **kwargs)
+
+
+def reference_field(label, *validators, max_length: int = 60, **kwargs) -> StringField:
+    """A structured reference (application, sanction, inward number…): kept exactly as typed."""
+    return text_field(label, *validators, not_aadhaar, max_length=max_length, **kwargs)
 
 
 def textarea_field(label, *validators, max_length: int = 4000, **kwargs) -> TextAreaField:
@@ -49,12 +79,15 @@ class AadhaarLast4Field(StringField):
         if not valuelist:
             return
         raw = valuelist[0] or ""
+        digits = sum(c.isdigit() for c in raw)
         try:
             self.data = aadhaar_last4(raw)
-            self.cut = len("".join(c for c in raw if c.isdigit())) == 12
-        except IdentityError:
+            self.cut = digits == 12
+        except IdentityError as exc:
             self.data = None
-            raise ValueError(_l("Enter only the last 4 digits of the Aadhaar number.")) from None
+            # Twelve digits that fail the rule are a typing mistake: say so, not "4 digits only".
+            raise ValueError(exc.messages[0] if digits == 12 else
+                             _l("Enter only the last 4 digits of the Aadhaar number.")) from None
 
 
 class MobileField(StringField):
@@ -68,24 +101,13 @@ class MobileField(StringField):
         try:
             self.data = normalise_mobile(raw)
         except IdentityError:
-            self.data = scrub_aadhaar(raw.strip())
+            self.data = raw.strip()  # echoed masked, like every field of a Form
             raise ValueError(_l("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.")) from None
 
 
-class _ScrubbedEcho:
-    """A field whose re-rendered value (after a parse error, WTForms echoes the raw input) is
-    masked, so a full Aadhaar number typed into a date or number box is not sent back."""
-
-    def _value(self):
-        return scrub_aadhaar(super()._value()) or ""
-
-
-class DateField(_ScrubbedEcho, _DateField):
-    pass
-
-
-class IntegerField(_ScrubbedEcho, _IntegerField):
-    pass
+# Re-exported so every form imports its fields from one place.
+DateField = _DateField
+IntegerField = _IntegerField
 
 
 def optional_text(label, max_length: int = 200, **kwargs) -> StringField:

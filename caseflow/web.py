@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
+from caseflow.identity import mask_aadhaar
 
 T = TypeVar("T")
 
@@ -30,7 +31,8 @@ T = TypeVar("T")
 def stale_page(back: str | None, unsent: str | None = None, *, what=None):
     """The 409 page: nothing was saved; a link back to reload; what the user typed, to copy."""
     db.session.rollback()
-    return render_template("errors/stale.html", back=back, unsent=unsent or None, what=what), 409
+    # Shown, never stored: the flush guard does not see it, so it is masked here.
+    return render_template("errors/stale.html", back=back, unsent=mask_aadhaar(unsent) or None, what=what), 409
 
 
 def commit(call: Callable[[], T], *, refused: Callable[[], object], back: str | None,

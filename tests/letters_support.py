@@ -8,7 +8,7 @@ from caseflow.cases.services import log_follow_up, transition
 from caseflow.letters.services import draft_letter
 from tests.conftest import step_data
 
-# A 12-digit run, grouped or not, as identity.scrub_aadhaar finds it.
+# Any 12-digit run, grouped or not: stricter than the Aadhaar rule, as a letter has none at all.
 FULL_AADHAAR = re.compile(r"(?<!\d)\d{4}[ .-]?\d{4}[ .-]?\d{4}(?!\d)")
 
 

@@ -7,6 +7,7 @@ never reused; due dates count working days around weekends and holidays; the lad
 offices are resolved level by level (and a missing office does not crash); Aadhaar numbers
 in free text are masked before storage; a user sees only the cases in their areas.
 """
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -28,8 +29,8 @@ from caseflow.scope import load_or_404, visible
 from tests.conftest import PASSWORD, step_data
 
 S = CaseStatus
-AADHAAR = "2345 6789 0123"
-MASKED = "XXXX XXXX 0123"
+AADHAAR = "2345 6789 0124"  # first digit 2-9 and a valid Verhoeff check digit: a real number's shape
+MASKED = "XXXX XXXX 0124"
 
 
 @pytest.fixture
@@ -458,7 +459,7 @@ def test_office_in_the_other_district_is_never_chosen(w):
 # --- Aadhaar numbers in free text --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number", [AADHAAR, "234567890123", "2345-6789-0123"])
+@pytest.mark.parametrize("number", [AADHAAR, "234567890124", "2345\u20136789\u20130124"])
 def test_aadhaar_in_a_reason_is_stored_masked(w, number):
     case = w.case(status="submitted")
     transition(case, w.incharge, "reject", {"reason": f"Officer says Aadhaar {number} does not match"},
@@ -466,9 +467,8 @@ def test_aadhaar_in_a_reason_is_stored_masked(w, number):
     expected = f"Officer says Aadhaar {MASKED} does not match"
     assert stored(case.id).rejection_reason == expected
     assert events_of(case.id, EventKind.TRANSITION)[-1].note == expected
-    digits = number.replace(" ", "").replace("-", "")
     for event in events_of(case.id):
-        assert digits[:8] not in repr(tuple(event)).replace(" ", "").replace("-", "")
+        assert "23456789" not in re.sub(r"\D", "", repr(tuple(event)))
 
 
 def test_aadhaar_in_an_override_reason_is_stored_masked(w):

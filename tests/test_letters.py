@@ -17,9 +17,11 @@ from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from caseflow.audit.models import AuditEntry
+from caseflow.cases.models import Case
 from caseflow.db import today
 from caseflow.exceptions import Stale
 from caseflow.extensions import db
+from caseflow.identity import verhoeff_digit
 from caseflow.letters import render, services, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from tests.letters_support import (
@@ -170,7 +172,9 @@ def test_no_full_identity_number_reaches_the_pdf(app, world, monkeypatch):
     from caseflow.auth.models import User
     from caseflow.cases.models import CaseEvent
 
-    numbers = iter(f"{n:04d} {n + 1111:04d} {n + 2222:04d}" for n in range(1001, 9999, 37))
+    # Numbers that pass the Aadhaar rule (first digit 2-9, Verhoeff check digit), grouped 4-4-4.
+    bases = (f"{n:04d}{n + 111:04d}{n % 997:03d}" for n in range(2001, 9999, 37))
+    numbers = iter(f"{d[:4]} {d[4:8]} {d[8:]}" for d in (b + verhoeff_digit(b) for b in bases))
     monkeypatch.setitem(app.config, "ORGANISATION_ADDRESS", f"Office {next(numbers)}\nSehore")
     monkeypatch.setitem(app.config, "ORGANISATION_NAME", f"Jan Sahayata {next(numbers)}")
     with app.app_context():
@@ -181,17 +185,21 @@ def test_no_full_identity_number_reaches_the_pdf(app, world, monkeypatch):
         case.scheme.name_hi = f"आवास {next(numbers)}"
         janpad = db.session.get(Office, world.janpad.id)
         janpad.holder_name, janpad.address = f"Khan {next(numbers)}", f"Janpad {next(numbers)}"
-        # Set straight on the rows, past the input masking, to prove the letter masks on its own.
-        case.application_ref = next(numbers).replace(" ", "")
-        case.grievance_ref = next(numbers).replace(" ", "-")
+        # References refuse a full number at flush: set straight on the rows, past every guard,
+        # to prove the letter masks on its own.
+        db.session.flush()
+        db.session.execute(sa.update(Case).where(Case.id == case.id).values(
+            application_ref=next(numbers).replace(" ", ""), grievance_ref=next(numbers).replace(" ", "-")))
+        db.session.refresh(case)
         for event in db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)):
             event.note = f"Note {next(numbers)}"
         earlier = letter_to(world, case, janpad, 2)
         services.record_dispatch(earlier, world.incharge, expected_version=earlier.version,
                                  mode=DispatchMode.HAND, on=today())
-        earlier.ack_inward_number = next(numbers)
-        earlier.ack_date = today()
-        earlier.status = LetterStatus.ACKNOWLEDGED
+        db.session.flush()
+        db.session.execute(sa.update(Letter).where(Letter.id == earlier.id).values(
+            ack_inward_number=next(numbers), ack_date=today(), status=LetterStatus.ACKNOWLEDGED))
+        db.session.refresh(earlier)
         letter = letter_to(world, case, janpad, 2)
         db.session.flush()
         html = render.letter_html(letter)
@@ -370,7 +378,7 @@ def test_dispatch_then_acknowledgement(app, world, history):
         letter = _letter(history["hi"])
         assert letter.pdf_path is None
         services.record_dispatch(letter, world.incharge, expected_version=letter.version,
-                                 mode=DispatchMode.REGISTERED_POST, on=today(), note="RL 1234 5678 9012 IN")
+                                 mode=DispatchMode.REGISTERED_POST, on=today(), note="RL 2345 6783 9012 IN")
         db.session.commit()
         letter = _letter(history["hi"])
         # What was sent is the stored PDF: dispatching an unprinted letter renders it.

@@ -24,16 +24,20 @@ from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases.models import Case, CaseStatus
 from caseflow.db import today
 from caseflow.extensions import db
+from caseflow.identity import holds_aadhaar
 from tests.conftest import PASSWORD, Auth, text_of
 
-# The number as people type it; all three must vanish.
-SPELLINGS = ["2345 6789 0123", "234567890123", "2345-6789-0123"]
-LAST4 = "0123"
-MASKED = "XXXX XXXX 0123"
+# The number as people type it (a valid one: first digit 2-9, Verhoeff check digit); all three
+# must vanish. Every spelling of the rule is in test_aadhaar_rule and test_aadhaar_leak.
+SPELLINGS = ["2345 6789 0124", "234567890124", "2345-6789-0124"]
+LAST4 = "0124"
+MASKED = "XXXX XXXX 0124"
+# What reference fields get instead: they refuse a full number, and keep a real one exactly.
+REFERENCE = "CMH-18112026-7788"
 # Any of these anywhere means (part of) the full number leaked: every spelling, the bare
 # digits, the first 8 digits however grouped, and URL-encoded forms.
 LEAKS = [
-    "234567890123", "2345 6789 0123", "2345-6789-0123", "2345.6789.0123",
+    "234567890124", "2345 6789 0124", "2345-6789-0124", "2345.6789.0124",
     "23456789", "2345 6789", "2345-6789", "2345.6789", "2345+6789", "2345%206789",
 ]
 
@@ -59,6 +63,9 @@ class Journey:
 
     def __init__(self, app, world, text: str):
         self.app, self.world, self.text = app, world, text
+        # A reference field refuses a full number (tried in each step's first, refused post);
+        # the real post gives it a real reference.
+        self.ref = REFERENCE if holds_aadhaar(text) else text
         self.responses: list[tuple[str, object]] = []
         self.cookies: list[str] = []
         self.incharge = app.test_client()
@@ -108,7 +115,7 @@ class Journey:
             "lawful_basis": "written_consent", "consent_note": f"Consent taken {text}",
         }
         self.post(self.incharge, "/beneficiaries/new", form, 422, "register: errors, consent missing")
-        form.update(mobile="98765 43210", aadhaar=aadhaar_ok, consent_given="y")
+        form.update(mobile="98765 43210", aadhaar=aadhaar_ok, consent_given="y", ration_card_no=self.ref)
         done = self.post(self.incharge, "/beneficiaries/new", form, 302, "register")
         self.get(self.incharge, done.headers["Location"], "open-case page after registering")
         with self.app.app_context():
@@ -128,13 +135,18 @@ class Journey:
         self.get(self.incharge, f"/cases/{case_id}", "case page after opening")
         return case_id
 
-    def step(self, client, case_id: int, trigger: str, fields: dict, label: str):
-        """A step: first without the version (refused, the form comes back), then for real."""
+    def step(self, client, case_id: int, trigger: str, fields: dict, label: str, refs: tuple = ()):
+        """A step: first without the version (refused, the form comes back), then for real.
+
+        `refs` are reference fields: the refused post has the text in them, the real one `self.ref`.
+        """
         url = f"/cases/{case_id}"
         page = self.get(client, url, f"case page before {label}").get_data(as_text=True)
         version = hidden_version(page, f"{trigger}-version")
         data = {f"{trigger}-{key}": value for key, value in fields.items()}
-        self.post(client, f"{url}/do/{trigger}", data, 422, f"{label}: errors")
+        first = {**data, **{f"{trigger}-{key}": self.text for key in refs}}
+        self.post(client, f"{url}/do/{trigger}", first, 422, f"{label}: errors")
+        data.update({f"{trigger}-{key}": self.ref for key in refs})
         self.post(client, f"{url}/do/{trigger}", {**data, f"{trigger}-version": version}, 303, label)
         self.get(client, url, f"case page after {label}")
 
@@ -155,14 +167,14 @@ class Journey:
         text = self.text
         inc, sup = self.incharge, self.supervisor
         self.step(inc, case_id, "verify", {"reason": f"Papers seen {text}"}, "verify")
-        self.step(inc, case_id, "submit", {"application_ref": text, "application_date": past(40),
-                                           "grievance_ref": text}, "submit")
+        self.step(inc, case_id, "submit", {"application_date": past(40)}, "submit",
+                  refs=("application_ref", "grievance_ref"))
         self.follow_up(case_id)
         self.stale(case_id)
         self.step(inc, case_id, "escalate", {"reason": f"No reply {text}"}, "escalate")
         self.step(inc, case_id, "reject", {"reason": f"Land record {text}"}, "reject")
         self.step(inc, case_id, "appeal", {"reason": f"Record corrected {text}"}, "appeal")
-        self.step(inc, case_id, "sanction", {"sanction_ref": text, "sanction_date": past(10)}, "sanction")
+        self.step(inc, case_id, "sanction", {"sanction_date": past(10)}, "sanction", refs=("sanction_ref",))
         self.step(sup, case_id, "deliver", {"proof_of_delivery": text, "delivered_on": past(2),
                                             "override_reason": f"Beneficiary away {text}"}, "deliver (override)")
         self.step(inc, case_id, "reopen", {"reason": f"Instalment bounced {text}"}, "reopen")
@@ -241,11 +253,14 @@ def test_full_aadhaar_number_appears_nowhere(app, world, logs, number):
         person = db.session.get(Beneficiary, person_id)
         assert case.status is CaseStatus.CLOSED
         assert person.aadhaar_last4 == LAST4
-        assert case.application_ref == MASKED and case.sanction_ref == MASKED and case.proof_of_delivery == MASKED
+        assert case.proof_of_delivery == MASKED
+        # Reference fields refused the number and kept the real reference exactly.
+        assert case.application_ref == case.grievance_ref == case.sanction_ref == REFERENCE
+        assert person.ration_card_no == REFERENCE
 
     stored = dump_database(app)
     assert_no_leak("the database", stored)
-    assert stored.count(MASKED) >= 15  # every field of the journey, masked
+    assert stored.count(MASKED) >= 11  # every free-text field of the journey, masked
 
     logged = logged_text(logs)
     assert "login user_id=" in logged, "log capture is not working: the successful login was not seen"
@@ -305,7 +320,8 @@ def test_full_aadhaar_number_in_date_boxes_is_not_echoed(app, world, auth, clien
 
 
 def test_full_aadhaar_number_through_the_service_layer_is_cut_or_masked(app, world):
-    """Imports and CLI commands call the services directly, without forms: the same rules hold."""
+    """Imports and CLI commands call the services directly, without forms: the same rules hold
+    (a reference refusing the number is in test_aadhaar_rule)."""
     from caseflow.cases.models import Channel
     from caseflow.cases.services import log_follow_up, open_case, transition
     from tests.conftest import step_data
@@ -313,14 +329,15 @@ def test_full_aadhaar_number_through_the_service_layer_is_cut_or_masked(app, wor
     number = SPELLINGS[0]
     with app.app_context():
         person = world.person(name=f"Sunita {number}", relative_name=number, address=number, aadhaar=number,
-                              ration_card_no=number, consent_note=number)
+                              ration_card_no=REFERENCE, consent_note=number)
         case = open_case(world.incharge, person, world.scheme, note=number)
         transition(case, world.incharge, "verify", {"reason": number}, expected_version=case.version)
-        transition(case, world.incharge, "submit", {**step_data("submit"), "application_ref": number,
-                                                    "grievance_ref": number}, expected_version=case.version)
+        transition(case, world.incharge, "submit", {**step_data("submit"), "application_ref": REFERENCE,
+                                                    "grievance_ref": REFERENCE}, expected_version=case.version)
         log_follow_up(case, world.incharge, expected_version=case.version, channel=Channel.PHONE, response=number)
         db.session.flush()
         assert person.aadhaar_last4 == LAST4
+        assert case.application_ref == REFERENCE and person.name == f"Sunita {MASKED}"
     assert_no_leak("the database", dump_database(app))
 
 

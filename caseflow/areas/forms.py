@@ -9,7 +9,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from caseflow.areas.models import PATH_SEGMENT, Area, AreaKind
-from caseflow.forms import Form
+from caseflow.forms import Form, not_aadhaar
 from caseflow.i18n import locale_code
 from caseflow.labels import AREA_KIND as KIND_LABELS
 
@@ -30,9 +30,23 @@ TREE_KINDS = (AreaKind.STATE, AreaKind.DISTRICT, AreaKind.BLOCK, AreaKind.URBAN_
 LANGUAGE_CHOICES = [("hi", "हिन्दी"), ("en", "English")]
 
 # Codes end up in case references ("SEH/2026/000123") and file names: no slashes or spaces.
-_AREA_CODE = Regexp(r"^([A-Z0-9-]{2,12})?$", message=_l("Use 2–12 capital letters, digits or hyphens."))
-_MACHINE_CODE = Regexp(r"^[a-z0-9_]+$", message=_l("Use lower-case letters, digits and underscores only."))
-_PHONE = Regexp(r"^\+?[0-9][0-9 -]{5,14}$", message=_l("Enter a phone number of digits only, optionally starting with +."))
+# Codes start with a letter, so no code can be a number (an Aadhaar number least of all).
+_AREA_CODE = Regexp(r"^([A-Z][A-Z0-9-]{1,11})?$",
+                    message=_l("Use 2–12 capital letters, digits or hyphens, starting with a letter."))
+_MACHINE_CODE = Regexp(r"^[a-z][a-z0-9_]*$",
+                       message=_l("Use lower-case letters, digits and underscores, starting with a letter."))
+_PHONE_MESSAGE = _l("Enter a phone number of digits only, optionally starting with +.")
+_PHONE = Regexp(r"^\+?[0-9][0-9 -]{5,16}$", message=_PHONE_MESSAGE)
+
+
+def _phone_digits(form, field):
+    """6–11 digits, or up to 13 after a + and country code: never twelve bare digits, the length
+    of an Aadhaar number (a 12-digit value written with + is still checked by the Aadhaar rule)."""
+    if not field.data:
+        return
+    digits = sum(c.isdigit() for c in field.data)
+    if not (8 <= digits <= 13 if field.data.startswith("+") else 6 <= digits <= 11):
+        raise ValidationError(_PHONE_MESSAGE)
 _EMAIL = Regexp(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", message=_l("Enter a valid e-mail address."))
 
 
@@ -54,7 +68,7 @@ class _AreaFields(Form):
     code = StringField(
         _l("District code"),
         filters=[_upper],
-        validators=[_AREA_CODE],  # not Optional: that would skip validate_code's "a district needs one"
+        validators=[_AREA_CODE, not_aadhaar],  # not Optional: that would skip validate_code's "a district needs one"
         description=_l("Starts every case reference of the district, e.g. SEH/2026/000123."),
     )
 
@@ -80,7 +94,7 @@ class AreaCreateForm(_AreaFields):
 
 
 class OfficeKindForm(Form):
-    code = StringField(_l("Code"), filters=[_lower], validators=[DataRequired(), Length(max=40), _MACHINE_CODE])
+    code = StringField(_l("Code"), filters=[_lower], validators=[DataRequired(), Length(max=40), _MACHINE_CODE, not_aadhaar])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
     elected = BooleanField(
@@ -110,8 +124,8 @@ class OfficeForm(Form):
         validators=[Optional(), Length(max=120)],
         description=_l("Leave empty while the post is vacant. A different name starts a new holder."),
     )
-    holder_phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=15), _PHONE])
-    holder_email = StringField(_l("E-mail"), filters=[_strip], validators=[Optional(), Length(max=254), _EMAIL])
+    holder_phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), Length(max=15), _PHONE, _phone_digits, not_aadhaar])
+    holder_email = StringField(_l("E-mail"), filters=[_strip], validators=[Optional(), Length(max=254), _EMAIL, not_aadhaar])
     address = TextAreaField(_l("Postal address"), filters=[_strip], validators=[Optional(), Length(max=1000)])
     language = SelectField(_l("Language of letters"), choices=LANGUAGE_CHOICES)
 

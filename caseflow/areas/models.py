@@ -3,10 +3,12 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
+from caseflow.textguard import reference_info
 
 # Each ancestor's id, zero padded to this width, concatenated: digits only, so the subtree
 # test is a plain range comparison that uses a B-tree index on both databases and in any
@@ -60,7 +62,7 @@ class Area(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     kind: Mapped[AreaKind] = mapped_column(enum_type(AreaKind, "area_kind"))
-    code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    code: Mapped[str | None] = mapped_column(sa.String(12), unique=True, info=reference_info(_l("District code")))
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_hi: Mapped[str] = mapped_column(sa.String(120))
     path: Mapped[str] = mapped_column(sa.String(64), index=True, default="")
@@ -90,7 +92,7 @@ class OfficeKind(db.Model):
     __tablename__ = "office_kinds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, info=reference_info(_l("Code")))
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_hi: Mapped[str] = mapped_column(sa.String(120))
     # Sarpanch and parshad are elected local heads: bias reports are filed against them.
@@ -111,8 +113,8 @@ class Office(db.Model):
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     kind_id: Mapped[int] = mapped_column(sa.ForeignKey("office_kinds.id"), index=True)
     holder_name: Mapped[str | None] = mapped_column(sa.String(120))
-    holder_phone: Mapped[str | None] = mapped_column(sa.String(15))
-    holder_email: Mapped[str | None] = mapped_column(sa.String(254))
+    holder_phone: Mapped[str | None] = mapped_column(sa.String(15), info=reference_info(_l("Phone")))
+    holder_email: Mapped[str | None] = mapped_column(sa.String(254), info=reference_info(_l("E-mail")))
     address: Mapped[str | None] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(2), default="hi")
     holder_since: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,8 @@ of a kind per area) and raises `AreaError` before touching anything, so a refuse
 nothing. The database constraints behind the same rules still decide a race between two
 administrators: the loser's transaction fails and is rolled back whole.
 """
+import re
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -13,6 +15,8 @@ from caseflow.audit.services import changed_fields, record
 from caseflow.db import utcnow
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
+
+_OFFICE_KIND_CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class AreaError(Refused):
@@ -67,6 +71,9 @@ def rename_area(area: Area, *, name_en: str, name_hi: str, code: str | None, act
 
 
 def create_office_kind(*, code: str, name_en: str, name_hi: str, elected: bool = False, actor) -> OfficeKind:
+    # Letters first, whatever the caller: a code is an identifier, never a number someone typed.
+    if not _OFFICE_KIND_CODE.fullmatch(code or ""):
+        raise AreaError(_l("Use lower-case letters, digits and underscores, starting with a letter."))
     if _exists(OfficeKind.code == code):
         raise AreaError(_l("Another office kind already has that code."))
     kind = OfficeKind(code=code, name_en=name_en.strip(), name_hi=name_hi.strip(), elected=elected)

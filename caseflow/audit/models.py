@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.textguard import MACHINE
 
 GENESIS_HASH = "0" * 64
 
@@ -33,8 +34,8 @@ class AuditEntry(db.Model):
     # Scope of the object, for supervisors reading the trail of what lies in their areas.
     area_path: Mapped[str | None] = mapped_column(sa.String(64))
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), info=MACHINE)
+    hash: Mapped[str] = mapped_column(sa.String(64), unique=True, info=MACHINE)
 
 
 class AuditHead(db.Model):
@@ -45,4 +46,4 @@ class AuditHead(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0)
-    hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH)
+    hash: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH, info=MACHINE)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from caseflow.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.textguard import masked_json
 
 
 def _jsonable(value):
@@ -121,7 +122,8 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
         object_type=object_type,
         object_id=None if object_id is None else str(object_id),
         area_path=area_path,
-        data=_jsonable(data or {}),
+        # Masked before hashing: the flush guard would otherwise change what the hash covers.
+        data=masked_json(_jsonable(data or {})),
         prev_hash=head.hash,
     )
     entry.hash = entry_hash(entry)

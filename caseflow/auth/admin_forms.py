@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 from caseflow.areas.forms import LANGUAGE_CHOICES
 from caseflow.auth.models import Role
 from caseflow.auth.services import MIN_PASSWORD_LENGTH
-from caseflow.forms import Form
+from caseflow.forms import Form, not_aadhaar
 from caseflow.labels import ROLE as ROLE_LABELS
 
 _USERNAME = Regexp(r"^[a-z0-9._-]{3,64}$", message=_l("Use 3–64 lower-case letters, digits, dots, hyphens or underscores."))
@@ -40,7 +40,7 @@ class _UserFields(Form):
 
 
 class UserCreateForm(_UserFields):
-    username = StringField(_l("Username"), filters=[_lower], validators=[DataRequired(), _USERNAME])
+    username = StringField(_l("Username"), filters=[_lower], validators=[DataRequired(), _USERNAME, not_aadhaar])
     password = PasswordField(
         _l("Initial password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
     )

@@ -3,11 +3,13 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
+from caseflow.textguard import MACHINE, reference_info
 
 
 class Role(enum.Enum):
@@ -29,13 +31,13 @@ class User(UserMixin, db.Model):
     __table_args__ = (sa.CheckConstraint("locale IN ('hi', 'en')", name="locale"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True, info=reference_info(_l("Username")))
     display_name: Mapped[str] = mapped_column(sa.String(120))
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    password_hash: Mapped[str] = mapped_column(sa.String(255), info=MACHINE)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(2), default="hi")
-    phone: Mapped[str | None] = mapped_column(sa.String(15))
+    phone: Mapped[str | None] = mapped_column(sa.String(15), info=reference_info(_l("Phone")))
     # Unused since sessions live on the server (user_sessions): kept so an app server of the
     # previous version keeps working during an upgrade; a later migration may drop it.
     session_version: Mapped[int] = mapped_column(default=1)

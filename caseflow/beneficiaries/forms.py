@@ -10,6 +10,7 @@ from caseflow.forms import (
     IntegerField,
     MobileField,
     optional_text,
+    reference_field,
     text_field,
     textarea_field,
 )
@@ -36,7 +37,7 @@ class BeneficiaryForm(Form):
         _l("Aadhaar: last 4 digits only"),
         description=_l("Only the last 4 digits are kept. A full number is cut to its last 4 at once."),
     )
-    ration_card_no = optional_text(_l("Ration card number"), max_length=30)
+    ration_card_no = reference_field(_l("Ration card number"), Optional(), max_length=30)
     lawful_basis = SelectField(_l("Lawful basis for keeping this record"), choices=_choices(BASIS_LABELS),
                                validators=[DataRequired()])
     consent_note = textarea_field(_l("How consent was taken"), Optional(), max_length=1000)

@@ -3,11 +3,13 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.areas.models import Area
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
+from caseflow.textguard import reference_info
 
 
 class Gender(enum.Enum):
@@ -49,13 +51,13 @@ class Beneficiary(db.Model):
     relation: Mapped[Relation | None] = mapped_column(enum_type(Relation, "relation"))
     gender: Mapped[Gender] = mapped_column(enum_type(Gender, "gender"))
     birth_year: Mapped[int | None]
-    mobile: Mapped[str | None] = mapped_column(sa.String(10))
+    mobile: Mapped[str | None] = mapped_column(sa.String(10), info=reference_info(_l("Mobile number")))
     settlement_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
     address: Mapped[str | None] = mapped_column(sa.Text)
     preferred_language: Mapped[str] = mapped_column(sa.String(2), default="hi")
     aadhaar_last4: Mapped[str | None] = mapped_column(sa.String(4))
-    ration_card_no: Mapped[str | None] = mapped_column(sa.String(30))
+    ration_card_no: Mapped[str | None] = mapped_column(sa.String(30), info=reference_info(_l("Ration card number")))
     lawful_basis: Mapped[LawfulBasis] = mapped_column(enum_type(LawfulBasis, "lawful_basis"))
     consent_note: Mapped[str | None] = mapped_column(sa.Text)
     consent_recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -10,10 +10,10 @@ from caseflow.beneficiaries.names import name_key
 from caseflow.db import utcnow
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
-from caseflow.identity import aadhaar_last4, normalise_mobile, scrub_aadhaar
+from caseflow.identity import aadhaar_last4, normalise_mobile
 from caseflow.scope import path_in_scope, visible
 
-_FREE_TEXT = ("name", "relative_name", "address", "consent_note", "ration_card_no")
+_STRIPPED = ("name", "relative_name", "address", "consent_note", "ration_card_no")
 
 
 class BeneficiaryError(Refused):
@@ -22,9 +22,9 @@ class BeneficiaryError(Refused):
 
 def _clean(fields: dict) -> dict:
     fields = dict(fields)
-    for key in _FREE_TEXT:
+    for key in _STRIPPED:
         if isinstance(fields.get(key), str):
-            fields[key] = scrub_aadhaar(fields[key].strip()) or None
+            fields[key] = fields[key].strip() or None
     if "aadhaar" in fields:
         fields["aadhaar_last4"] = aadhaar_last4(fields.pop("aadhaar"))
     if "mobile" in fields:

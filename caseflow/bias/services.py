@@ -33,7 +33,6 @@ from caseflow.cases.models import Case
 from caseflow.db import today
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.identity import scrub_aadhaar
 from caseflow.letters.models import LetterKind
 from caseflow.letters.services import draft_letter
 from caseflow.scope import path_in_scope
@@ -185,7 +184,7 @@ def stored_complainant(report: BiasReport) -> BiasComplainant | None:
 
 
 def _clean(text: str | None) -> str | None:
-    text = scrub_aadhaar(text.strip()) if isinstance(text, str) else None
+    text = text.strip() if isinstance(text, str) else None
     return text or None
 
 
@@ -277,7 +276,6 @@ def review(report: BiasReport, actor: User, trigger: str, data: dict, *, expecte
     _check_version(report, expected_version)
     if trigger not in workflow.TRIGGERS:
         raise workflow.TransitionRefused([f"unknown action {trigger!r}"])
-    data = {k: scrub_aadhaar(v) if isinstance(v, str) else v for k, v in data.items()}
     if not path_in_scope(actor, report.area_path):
         raise workflow.TransitionRefused([_l("The report is outside your areas.")])
     step, problems = workflow.REVIEW_MACHINE.decide(report, actor, trigger, data)

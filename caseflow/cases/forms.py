@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from caseflow.cases.models import CloseReason
 from caseflow.cases.workflow import may_override_confirmation
 from caseflow.db import today
-from caseflow.forms import DateField, Form, not_future, optional_text, text_field, textarea_field
+from caseflow.forms import DateField, Form, not_future, reference_field, text_field, textarea_field
 from caseflow.labels import CHANNEL as CHANNEL_LABELS
 from caseflow.labels import CLOSE_REASON as CLOSE_REASON_LABELS
 
@@ -46,9 +46,9 @@ class VerifyForm(VersionedForm):
 
 
 class SubmitForm(VersionedForm):
-    application_ref = text_field(_l("Application reference"), DataRequired(), max_length=60)
+    application_ref = reference_field(_l("Application reference"), DataRequired(), max_length=60)
     application_date = DateField(_l("Application date"), validators=[DataRequired(), not_future(today)])
-    grievance_ref = optional_text(_l("CM Helpline / CPGRAMS number"), max_length=60)
+    grievance_ref = reference_field(_l("CM Helpline / CPGRAMS number"), Optional(), max_length=60)
 
 
 class ReasonForm(VersionedForm):
@@ -67,7 +67,7 @@ class SendBackForm(VersionedForm):
 
 
 class SanctionForm(VersionedForm):
-    sanction_ref = text_field(_l("Sanction order number"), DataRequired(), max_length=60)
+    sanction_ref = reference_field(_l("Sanction order number"), DataRequired(), max_length=60)
     sanction_date = DateField(_l("Sanction date"), validators=[DataRequired(), not_future(today)])
 
 

@@ -3,6 +3,7 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.areas.models import Area, Office
@@ -11,6 +12,7 @@ from caseflow.beneficiaries.models import Beneficiary
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
 from caseflow.schemes.models import Scheme
+from caseflow.textguard import reference_info
 
 
 class CaseStatus(enum.Enum):
@@ -123,7 +125,7 @@ class Case(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True, info=reference_info(_l("Case reference")))
     beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiaries.id"))
     scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id"), index=True)
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
@@ -136,10 +138,10 @@ class Case(db.Model):
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     due_date: Mapped[date | None]
     verified_at: Mapped[datetime | None]
-    application_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    application_ref: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("Application reference")))
     application_date: Mapped[date | None]
-    grievance_ref: Mapped[str | None] = mapped_column(sa.String(60))
-    sanction_ref: Mapped[str | None] = mapped_column(sa.String(60))
+    grievance_ref: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("CM Helpline / CPGRAMS number")))
+    sanction_ref: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("Sanction order number")))
     sanction_date: Mapped[date | None]
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     proof_of_delivery: Mapped[str | None] = mapped_column(sa.String(200))

@@ -16,7 +16,6 @@ from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus,
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.identity import scrub_aadhaar
 from caseflow.machine import TransitionRefused
 from caseflow.schemes.models import Scheme
 from caseflow.scope import path_in_scope
@@ -73,7 +72,7 @@ def open_case(actor: User, beneficiary: Beneficiary, scheme: Scheme, *, note: st
     )
     db.session.add(case)
     db.session.flush()
-    _event(case, actor, EventKind.CREATED, note=scrub_aadhaar(note))
+    _event(case, actor, EventKind.CREATED, note=note)
     db.session.flush()
     record("case.opened", actor=actor, obj=case, data={
         "beneficiary_id": beneficiary.id, "scheme_id": scheme.id, "status": case.status})
@@ -126,7 +125,6 @@ def transition(case: Case, actor, trigger: str, data: dict, *, expected_version:
         raise TransitionRefused([_l("This action is not possible now.")])
     if actor is not workflow.SYSTEM and not path_in_scope(actor, case.area_path):
         raise TransitionRefused([_l("The case is outside your areas.")])
-    data = {k: scrub_aadhaar(v) if isinstance(v, str) else v for k, v in data.items()}
     with routing.using(lookups):
         step, problems = workflow.CASE_MACHINE.decide(case, actor, trigger, data)
         if step is None:
@@ -189,7 +187,7 @@ def log_follow_up(
         EventKind.FOLLOW_UP,
         channel=channel,
         office_id=office_id,
-        note=scrub_aadhaar(response),
+        note=response,
         promised_date=promised_date,
         level=case.level or None,
     )

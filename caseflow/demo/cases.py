@@ -20,6 +20,7 @@ from caseflow.demo import data
 from caseflow.demo.plan import Plan, Planner
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
+from caseflow.identity import holds_aadhaar
 from caseflow.letters.models import Letter
 from caseflow.schemes.models import Scheme
 
@@ -120,7 +121,12 @@ class History:
             step = {"application_ref": f"{data.APPLICATION_PREFIX[code]}{self.rng.randint(10**6, 10**7 - 1)}",
                     "application_date": day}
             if self.rng.random() < 0.15:
-                step["grievance_ref"] = f"CMH/{year}/{self.rng.randint(10**7, 10**8 - 1)}"
+                number = self.rng.randint(10**7, 10**8 - 2)
+                # Year and number are twelve digits: one in ten would pass as an Aadhaar number,
+                # which a reference field refuses. The next number never does too.
+                if holds_aadhaar(f"{year}{number}"):
+                    number += 1
+                step["grievance_ref"] = f"CMH/{year}/{number}"
             return step
         if trigger == "escalate":
             return {"reason": self.rng.choice(data.ESCALATE_REASONS)}

@@ -9,7 +9,7 @@ from wtforms.validators import AnyOf, DataRequired
 
 from caseflow.cases.forms import VersionedForm
 from caseflow.db import today
-from caseflow.forms import DateField, not_future, optional_text, text_field
+from caseflow.forms import DateField, not_future, optional_text, reference_field
 from caseflow.labels import DISPATCH_MODE as DISPATCH_MODE_LABELS
 from caseflow.labels import LETTER_STATUS as STATUS_LABELS  # noqa: F401 (re-exported for the views)
 
@@ -33,7 +33,7 @@ class DispatchForm(_LetterForm):
 
 
 class AcknowledgeForm(_LetterForm):
-    inward_number = text_field(_l("Inward number"), DataRequired(), max_length=60,
+    inward_number = reference_field(_l("Inward number"), DataRequired(), max_length=60,
                                description=_l("The number the receiving office gave the letter."))
     ack_date = DateField(_l("Date received"), default=today, validators=[DataRequired(), not_future(today)])
 

@@ -3,12 +3,14 @@ import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.areas.models import Office
 from caseflow.cases.models import Case, CaseEvent
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
+from caseflow.textguard import MACHINE, reference_info
 
 
 class LetterKind(enum.Enum):
@@ -62,7 +64,7 @@ class Letter(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # district-code/LTR/year/sequence from the district's dispatch register; never reused.
-    reference: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    reference: Mapped[str] = mapped_column(sa.String(40), unique=True, info=reference_info(_l("Letter reference")))
     kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     bias_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bias_reports.id"), index=True)
@@ -84,13 +86,13 @@ class Letter(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The PDF is rendered once, on first print, and kept: reprints return the same bytes.
-    pdf_path: Mapped[str | None] = mapped_column(sa.String(200))
-    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_path: Mapped[str | None] = mapped_column(sa.String(200), info=MACHINE)
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64), info=MACHINE)
     rendered_at: Mapped[datetime | None]
     dispatch_mode: Mapped[DispatchMode | None] = mapped_column(enum_type(DispatchMode, "dispatch_mode"))
     dispatched_on: Mapped[date | None]
     dispatch_note: Mapped[str | None] = mapped_column(sa.String(120))
-    ack_inward_number: Mapped[str | None] = mapped_column(sa.String(60))
+    ack_inward_number: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("Inward number")))
     ack_date: Mapped[date | None]
     superseded_at: Mapped[datetime | None]
     superseded_because: Mapped[SupersededBecause | None] = mapped_column(

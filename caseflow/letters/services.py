@@ -21,7 +21,6 @@ from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.identity import scrub_aadhaar
 from caseflow.letters import render, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
 from caseflow.sequences import next_value
@@ -255,7 +254,7 @@ def record_dispatch(letter: Letter, actor: User, *, expected_version: int | None
     letter.status = LetterStatus.DISPATCHED
     letter.dispatch_mode = mode
     letter.dispatched_on = on
-    letter.dispatch_note = (scrub_aadhaar((note or "").strip()) or None)
+    letter.dispatch_note = (note or "").strip() or None
     record("letter.dispatched", actor=actor, obj=letter, data={"mode": mode.value, "status": letter.status.value})
     _flush()
     return letter
@@ -271,7 +270,7 @@ def record_acknowledgement(letter: Letter, actor: User, *, expected_version: int
         raise LetterError(_l("An acknowledgement date cannot be in the future."))
     if letter.dispatched_on and on < letter.dispatched_on:
         raise LetterError(_l("A letter cannot be received before it was sent."))
-    inward = scrub_aadhaar((inward_number or "").strip())
+    inward = (inward_number or "").strip()
     if not inward:
         raise LetterError(_l("Enter the inward number given by the receiving office."))
     letter.status = LetterStatus.ACKNOWLEDGED

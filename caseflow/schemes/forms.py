@@ -9,11 +9,13 @@ from wtforms import BooleanField, FieldList, FormField, IntegerField, SelectFiel
 from wtforms import Form as SubForm  # a ladder row: a plain sub-form, no CSRF of its own
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from caseflow.forms import Form
+from caseflow.forms import Form, not_aadhaar
 
 LADDER_ROWS = 6
 
-_SCHEME_CODE = Regexp(r"^[A-Z0-9_-]+$", message=_l("Use capital letters, digits, hyphens or underscores only."))
+# A letter first, so no code can be a number (an Aadhaar number least of all).
+_SCHEME_CODE = Regexp(r"^[A-Z][A-Z0-9_-]*$",
+                      message=_l("Use capital letters, digits, hyphens or underscores, starting with a letter."))
 
 
 def _strip(value):
@@ -32,7 +34,7 @@ def _lines(value):
 
 
 class SchemeForm(Form):
-    code = StringField(_l("Code"), filters=[_upper], validators=[DataRequired(), Length(max=20), _SCHEME_CODE])
+    code = StringField(_l("Code"), filters=[_upper], validators=[DataRequired(), Length(max=20), _SCHEME_CODE, not_aadhaar])
     name_en = StringField(_l("Name in English"), filters=[_strip], validators=[DataRequired(), Length(max=160)])
     name_hi = StringField(_l("Name in Hindi"), filters=[_strip], validators=[DataRequired(), Length(max=160)])
     department = StringField(_l("Department"), filters=[_strip], validators=[DataRequired(), Length(max=160)])

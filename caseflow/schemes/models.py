@@ -1,16 +1,18 @@
 """Schemes and ladder levels: data an administrator edits, never code."""
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.areas.models import OfficeKind
 from caseflow.extensions import db
+from caseflow.textguard import reference_info
 
 
 class Scheme(db.Model):
     __tablename__ = "schemes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(20), unique=True, info=reference_info(_l("Code")))
     name_en: Mapped[str] = mapped_column(sa.String(160))
     name_hi: Mapped[str] = mapped_column(sa.String(160))
     department: Mapped[str] = mapped_column(sa.String(160))
