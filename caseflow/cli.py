@@ -7,9 +7,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from caseflow import demo
+from caseflow import demo, textguard
 from caseflow.areas.models import Area
 from caseflow.audit.cli import commands as audit_commands
+from caseflow.audit.services import record
 from caseflow.auth import services
 from caseflow.auth.models import Role, User
 from caseflow.bias.cli import commands as bias_commands
@@ -117,6 +118,32 @@ def create_user(username, display_name, role, area_codes, password):
             db.session.rollback()
             raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {user.username} ({role})")
+
+
+@caseflow_cli.command("privacy-scan")
+@click.option("--fix", is_flag=True, help="Mask the free text found (references and audit entries are only listed).")
+@with_appcontext
+def privacy_scan(fix: bool):
+    """Look for full Aadhaar numbers in rows stored before the rule held at every flush.
+
+    Prints table, column and row ids (never the values). Exit 0 when nothing is left, 1 when
+    something is (run with --fix for free text; references need a person; audit entries are
+    inside the hash chain and are only counted).
+    """
+    findings = textguard.scan_stored(db.session, fix=fix)
+    fixed = sum(len(f.ids) for f in findings if f.kind == "masked") if fix else 0
+    for finding in findings:
+        ids = ", ".join(str(i) for i in finding.ids[:20]) + (" …" if len(finding.ids) > 20 else "")
+        state = {"masked": "masked" if fix else "to mask (--fix)", "reference": "reference: correct by hand",
+                 "audit": "in the audit chain: cannot be rewritten"}[finding.kind]
+        click.echo(f"{finding.table}.{finding.column}: {len(finding.ids)} row(s), {state}; ids {ids}")
+    if fixed:
+        record("privacy.masked_stored", actor=None, data={"count": fixed})
+    db.session.commit()
+    left = [f for f in findings if not (fix and f.kind == "masked")]
+    click.echo(f"{fixed} value(s) masked; {sum(len(f.ids) for f in left)} left")
+    if left:
+        raise SystemExit(1)
 
 
 def _register_domain_commands() -> None:

@@ -233,6 +233,7 @@ AUDIT_ACTION = Labels({
     "office.updated": _l("Office changed"),
     "office_kind.created": _l("Office kind added"),
     "office_kind.updated": _l("Office kind changed"),
+    "privacy.masked_stored": _l("Aadhaar numbers masked in rows stored before the rule"),
     "scheme.created": _l("Scheme added"),
     "scheme.ladder_set": _l("Escalation ladder set"),
     "scheme.updated": _l("Scheme changed"),

@@ -21,11 +21,14 @@ The cost is kept low for the sweep: the columns to look at are worked out once p
 only changed attributes of dirty objects are read, and a string with fewer than 12 digits is
 dismissed by counting them (about 1 µs). About 3 µs a row in all (`python -m bench.textguard`).
 """
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Session, attributes
 
+from caseflow.extensions import db
 from caseflow.identity import IdentityError, holds_aadhaar, mask_aadhaar
 
 MACHINE = {"machine": True}
@@ -131,3 +134,68 @@ def install() -> None:
     """Listen on every ORM session of the process; idempotent, called by `create_app`."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
+
+
+# --- rows stored before the rule ------------------------------------------------------------
+
+AUDIT_TABLE = "audit_entries"
+SCAN_BATCH = 5000
+
+
+@dataclass
+class Finding:
+    """One column's rows that hold a full number: `kind` is 'masked' (free text, fixable),
+    'reference' (kept exactly, so a person must correct it) or 'audit' (inside the hash chain,
+    which cannot be rewritten without breaking it). Ids only, never the values."""
+
+    table: str
+    column: str
+    kind: str
+    ids: list = field(default_factory=list)
+
+
+def scan_stored(session, *, fix: bool) -> list[Finding]:
+    """Every stored row against the rule, table by table in primary-key batches.
+
+    With `fix`, free text and JSON are masked in place by primary key (Core updates: the values
+    are the masked ones already). References and audit entries are only reported.
+    """
+    findings: dict[tuple[str, str], Finding] = {}
+    for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.local_table.name):
+        plan = _plan(mapper)
+        table = mapper.local_table
+        if not plan or len(mapper.primary_key) != 1 or not isinstance(table, sa.Table):
+            continue
+        pk = mapper.primary_key[0]
+        columns = {key: mapper.columns[key] for key, _kind, _label in plan}
+        last = None
+        while True:
+            query = sa.select(pk, *columns.values()).order_by(pk).limit(SCAN_BATCH)
+            if last is not None:
+                query = query.where(pk > last)
+            rows = session.execute(query).all()
+            if not rows:
+                break
+            last = rows[-1][0]
+            for row in rows:
+                fixes = {}
+                for (key, kind, _label), value in zip(plan, row[1:], strict=True):
+                    if value is None:
+                        continue
+                    if kind == _REFERENCE:
+                        bad = isinstance(value, str) and holds_aadhaar(value)
+                        masked = value
+                    else:
+                        masked = mask_aadhaar(value) if kind == _FREE else masked_json(value)
+                        bad = masked is not value and masked != value
+                    if not bad:
+                        continue
+                    what = ("audit" if table.name == AUDIT_TABLE else "reference" if kind == _REFERENCE
+                            else "masked")
+                    name = columns[key].name
+                    findings.setdefault((table.name, name), Finding(table.name, name, what)).ids.append(row[0])
+                    if what == "masked":
+                        fixes[columns[key].name] = masked
+                if fix and fixes:
+                    session.execute(sa.update(table).where(pk == row[0]).values(**fixes))
+    return list(findings.values())

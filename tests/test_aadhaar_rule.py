@@ -218,6 +218,21 @@ def test_a_reference_column_holding_a_number_is_refused(app, world, model, attri
         assert db.session.scalar(sa.select(getattr(Case, attribute)).where(Case.id == case.id)) == NOT_VERHOEFF
 
 
+def test_references_caseflow_makes_are_never_refused(app, world):
+    """A district coded D23 numbers its cases D23/<year>/<sequence>: twelve digits that pass the
+    check one time in ten. Refusing them would stop case work in that district, so the numbers
+    caseflow makes itself are machine values."""
+    first11 = "23" + "2026" + "00004"
+    reference = f"D{first11[:2]}/{first11[2:6]}/{first11[6:]}{verhoeff_digit(first11)}"
+    assert holds_aadhaar(reference)
+    with app.app_context():
+        case = world.case(status="identified")
+        db.session.flush()
+        case.reference = reference
+        db.session.flush()
+        assert db.session.scalar(sa.select(Case.reference).where(Case.id == case.id)) == reference
+
+
 def test_other_references_refuse_a_number(app, world):
     with app.app_context():
         for obj, attribute in ((world.secretary, "holder_phone"), (world.secretary, "holder_email"),

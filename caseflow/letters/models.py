@@ -64,7 +64,8 @@ class Letter(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # district-code/LTR/year/sequence from the district's dispatch register; never reused.
-    reference: Mapped[str] = mapped_column(sa.String(40), unique=True, info=reference_info(_l("Letter reference")))
+    # Made by caseflow, never typed, so not checked against the Aadhaar rule (see Case.reference).
+    reference: Mapped[str] = mapped_column(sa.String(40), unique=True, info=MACHINE)
     kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind, "letter_kind"))
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     bias_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bias_reports.id"), index=True)
