@@ -1,20 +1,19 @@
 """Forms for filing a bias report, for each review step, for revealing the complainant and for
 the pattern export. Review forms carry the version of the report the user saw."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from caseflow.bias.models import Finding
 from caseflow.cases.forms import VersionedForm
 from caseflow.db import today
-from caseflow.forms import DateField, not_future, optional_text, textarea_field
+from caseflow.forms import DateField, Form, not_future, optional_text, textarea_field
 from caseflow.labels import ACCUSED_ROLE as ROLE_LABELS
 from caseflow.labels import BIAS_KIND as KIND_LABELS
 from caseflow.labels import FINDING as FINDING_LABELS
 
 
-class FileReportForm(FlaskForm):
+class FileReportForm(Form):
     accused_role = SelectField(_l("Accused"), choices=list(ROLE_LABELS.items()),
                                validators=[DataRequired()])
     other_office = SelectField(_l("Office of the other official"), coerce=int, validate_choice=True,
@@ -71,12 +70,12 @@ class FindingForm(VersionedForm):
                                   description=_l("Only for a referral: the higher authority the letter goes to."))
 
 
-class RevealForm(FlaskForm):
+class RevealForm(Form):
     reason = textarea_field(_l("Why do you need to see who complained?"), DataRequired(), max_length=1000,
                             description=_l("Your name, the time and this reason are shown to the other supervisors."))
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     district = HiddenField()
 
 
