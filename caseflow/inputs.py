@@ -11,7 +11,7 @@ Every request, whatever route it reaches, passes here first:
   form (names or values) refuses the request with a 400 that says so, before any view runs.
   Malformed UTF-8 never reaches a view: Werkzeug decodes it to U+FFFD.
 - **Dates.** Form dates outside `DATE_MIN`..`DATE_MAX` are refused by every form
-  (`caseflow.forms.Form`); `date_in_range` does the same for date parameters.
+  (`caseflow.forms.Form`); `date_in_range(…, filter=True)` bounds date parameters more widely.
 - **Logs.** No SQL parameters (the engine's `hide_parameters`, in config.py), no exception
   messages (a traceback keeps its frames and exception types: a message can quote what a user
   typed, or a database row), no query strings in the development server's request lines, and
@@ -32,7 +32,10 @@ from werkzeug.routing import IntegerConverter
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL `integer`; ids and every integer column fit in it
 DB_INT_MIN = -(2**31)
-DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2199, 12, 31)  # what a form accepts: a plausible date
+# What a filter accepts: any date the day arithmetic around it (a day before, a day after, the
+# time zone) cannot overflow; far dates are how one asks for "nothing before/after".
+FILTER_DATE_MIN, FILTER_DATE_MAX = date(1000, 1, 1), date(9998, 12, 31)
 _INTEGER = re.compile(r"-?[0-9]{1,10}")
 
 
@@ -49,8 +52,9 @@ def db_int(text) -> int:
     return value
 
 
-def date_in_range(value: date | None) -> bool:
-    return value is None or DATE_MIN <= value <= DATE_MAX
+def date_in_range(value: date | None, *, filter: bool = False) -> bool:
+    low, high = (FILTER_DATE_MIN, FILTER_DATE_MAX) if filter else (DATE_MIN, DATE_MAX)
+    return value is None or low <= value <= high
 
 
 class BadInput(BadRequest):

@@ -127,11 +127,31 @@ def _strings(value):
             yield from _strings(item)
 
 
+def _form_field_names() -> set[str]:
+    """The field names of every form class in caseflow/ (a step's `fields` are its form's)."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    import caseflow
+
+    for info in pkgutil.walk_packages(caseflow.__path__, "caseflow."):
+        importlib.import_module(info.name)
+    names, pending = set(), [FlaskForm]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        names |= {name for name in dir(cls) if isinstance(getattr(cls, name, None), UnboundField)}
+    return names
+
+
 def vocabulary() -> frozenset:
     """Every string the code itself can put in an audit payload, read from the code.
 
-    Enum values of every model, URL-map endpoints and argument names, model attribute names
-    (the `fields` lists), workflow triggers, the keys and codes of caseflow/labels.py, the
+    Enum values of every model, URL-map endpoints and argument names, model attribute and form
+    field names (the `fields` lists), workflow triggers, the keys and codes of caseflow/labels.py, the
     string constants and data keys of every `record(...)` call (tests/test_labels.py reads them),
     and the data keys of the tests' own `record(...)` calls.
     Nothing a user typed can be in it.
@@ -155,7 +175,7 @@ def vocabulary() -> frozenset:
             words |= {rule.endpoint, *rule.arguments}
         for mapper in db.Model.registry.mappers:
             words |= {attr.key for attr in mapper.attrs}
-        words |= set(case_workflow.TRIGGERS) | set(bias_workflow.TRIGGERS)
+        words |= set(case_workflow.TRIGGERS) | set(bias_workflow.TRIGGERS) | _form_field_names()
         for value in vars(labels).values():
             if isinstance(value, dict):
                 words |= {str(getattr(key, "value", key)) for key in value}

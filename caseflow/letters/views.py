@@ -180,8 +180,8 @@ def _date_arg(name: str) -> date | None:
         day = date.fromisoformat(raw)
     except ValueError:
         day = None
-    if day is None and raw or not date_in_range(day):
-        flash(_("A date filter was not a date between 01/01/1900 and 31/12/2199; it was left out."), "error")
+    if day is None and raw or not date_in_range(day, filter=True):
+        flash(_("A date filter was not a valid date; it was left out."), "error")
         return None
     return day
 
