@@ -31,7 +31,8 @@ def _instance_secret() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("CASEFLOW_DATABASE_URL") or _sqlite_url("caseflow.db")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: an error's message and traceback never carry the values a statement was sent.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
     SECRET_KEY = os.environ.get("CASEFLOW_SECRET_KEY")
     DEBUG = False
     TESTING = False

@@ -22,6 +22,9 @@ def create_app(config=None) -> Flask:
     else:
         app.config.from_object(config or config_from_env())
     _refuse_unsafe_production(app, DevelopmentConfig)
+    from caseflow import inputs
+
+    inputs.init_app(app)  # first: its URL converter must be in place before any route is added
 
     _import_models()
     db.init_app(app)

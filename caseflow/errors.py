@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         if exc.code in (403, 404):
             record_refusal(exc.code)
         title, message = MESSAGES[exc.code]
+        message = getattr(exc, "user_message", None) or message  # caseflow.inputs.BadInput says what was wrong
         return render_template("errors/error.html", title=title, message=message), exc.code
 
     @app.errorhandler(500)

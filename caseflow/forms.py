@@ -8,21 +8,26 @@ is masked by a filter, except the references built with `reference_field` (or gi
 next to the box. Every field is also rendered through `mask_aadhaar`, so a number typed into a
 date or number box that failed to parse is not sent back either.
 """
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField as _DateField
+from wtforms import FieldList, FormField, StringField, TextAreaField
 from wtforms import IntegerField as _IntegerField
-from wtforms import PasswordField, StringField, TextAreaField
+from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
 from caseflow.identity import IdentityError, aadhaar_last4, holds_aadhaar, mask_aadhaar, normalise_mobile
+from caseflow.inputs import DB_INT_MAX, DB_INT_MIN, date_in_range
 from caseflow.wtforms_i18n import translations
 
 
 class Form(FlaskForm):
     """The base of every caseflow form: WTForms' own messages come out in the user's language,
-    and no field is ever rendered with a full Aadhaar number in it."""
+    no field is ever rendered with a full Aadhaar number in it, and no field hands a view a date
+    or an integer the database or date arithmetic cannot take."""
 
     class Meta:
         def get_translations(self, form):
@@ -40,6 +45,38 @@ class Form(FlaskForm):
             html = super().render_field(field, render_kw)
             masked = mask_aadhaar(str(html))
             return html if masked == str(html) else Markup(masked)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in _leaves(self):
+            problem = _out_of_range(field.data)
+            if problem is not None:
+                field.errors = [*field.errors, problem]
+                valid = False
+        return valid
+
+
+DATE_OUT_OF_RANGE = _l("Enter a date between 01/01/1900 and 31/12/2199.")
+NUMBER_OUT_OF_RANGE = _l("That number is too large.")
+
+
+def _leaves(form):
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _leaves(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                yield from _leaves(entry.form) if isinstance(entry, FormField) else [entry]
+        else:
+            yield field
+
+
+def _out_of_range(value):
+    if isinstance(value, date) and not date_in_range(value):
+        return DATE_OUT_OF_RANGE
+    if isinstance(value, int) and not isinstance(value, bool) and not DB_INT_MIN <= value <= DB_INT_MAX:
+        return NUMBER_OUT_OF_RANGE
+    return None
 
 
 def _strip(value):

@@ -11,14 +11,19 @@ A view loads, checks access, validates its form, then hands the service call to 
 `commit` runs the call, commits once and returns its result. A `Refused` rolls back, flashes
 its messages and ends the request with `refused()`; a `Stale` (or a version conflict found at
 flush or commit) rolls back and ends it with the 409 "reload" page, which shows what the user
-typed so nothing is lost. Services never commit; views never write audit entries.
+typed so nothing is lost. The database refusing a write (a unique name taken meanwhile, a
+value out of the column's range) is answered like a `Refused`, never a 500.
+Services never commit; views never write audit entries.
 """
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
 from flask import abort, current_app, flash, make_response, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.exceptions import Refused, Stale
@@ -43,17 +48,48 @@ def commit(call: Callable[[], T], *, refused: Callable[[], object], back: str | 
         db.session.commit()
     except (Stale, StaleDataError):
         abort(make_response(stale_page(back, unsent, what=what)))
+    except (IntegrityError, DataError) as exc:
+        if _about_the_audit_trail(exc):
+            db.session.rollback()
+            raise  # the trail refusing its own entry is the server's fault, and a 500
+        _refuse(exc, refused)
     except Refused as exc:
-        db.session.rollback()
-        for message in exc.messages:
-            if message:
-                flash(str(message), "error")
-        abort(make_response(refused()))
+        _refuse(exc, refused)
     except BaseException:
         db.session.rollback()
         raise
     return result
 
+
+def _refuse(exc: Exception, refused: Callable[[], object]):
+    db.session.rollback()
+    for message in _messages(exc):
+        if message:
+            flash(str(message), "error")
+    abort(make_response(refused()))
+
+
+# The database's own refusals, when the form's checks could not see them coming: a unique name
+# taken by a save committed a moment earlier, a value the column cannot hold.
+CONFLICT = _l("This could not be saved: it clashes with something saved at the same moment (a name or code "
+              "already taken, for example). Nothing was saved; check and try again.")
+UNSTORABLE = _l("This could not be saved: a value is too long or out of range. Nothing was saved.")
+
+
+def _about_the_audit_trail(exc) -> bool:
+    """The chain's own tables: a hash or sequence clash there is no user's doing."""
+    return re.search(r"\baudit_(entries|head)\b", getattr(exc, "statement", None) or "") is not None
+
+
+def _messages(exc: Exception) -> list:
+    if isinstance(exc, IntegrityError | DataError):
+        # The kind only: the database's message quotes the values (`Key (code)=(…) already exists`).
+        current_app.logger.warning("the database refused a write: %s", type(getattr(exc, "orig", exc)).__name__)
+    if isinstance(exc, IntegrityError):
+        return [CONFLICT]
+    if isinstance(exc, DataError):
+        return [UNSTORABLE]
+    return exc.messages
 
 
 def admin_required(view):

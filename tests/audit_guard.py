@@ -10,8 +10,9 @@ the database, not the services, so it also covers code that forgot to call `reco
   tables it wrote must include `audit_entries` unless it wrote only the audit tables
   themselves, the login throttle counters, the session rows (whose writes are the audited
   sign-in and sign-out, or a session's last use) and the sweep's heartbeat;
-- every audit entry inserted must carry a payload of ids, codes and field names: a string
-  with spaces, or a long run of digits (a phone number), fails the test that wrote it.
+- every audit entry inserted must carry a payload of ids and words from a fixed vocabulary
+  (`vocabulary()`: built from the code, not from data anyone typed); any other string fails
+  the test that wrote it. The chain keeps entries for ever, so nothing erasable may enter it.
 
 The test that made an unaudited change fails, naming the endpoint (or command) and tables.
 Test code outside dispatched requests (fixtures building a world, code run in a
@@ -19,6 +20,7 @@ Test code outside dispatched requests (fixtures building a world, code run in a
 """
 import re
 import threading
+from pathlib import Path
 
 import click
 import pytest
@@ -30,9 +32,8 @@ from sqlalchemy.engine import Engine
 # interruption are audited entries of their own.
 EXEMPT = {"audit_entries", "audit_head", "login_throttles", "user_sessions", "sweep_runs"}
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-# What an audit payload string may look like: codes, ids, field names, ISO dates, references.
-_PAYLOAD_STRING = re.compile(r"[\w.:/+-]{0,80}")
-_PHONE_LIKE = re.compile(r"\+?\d{7,}")
+# Strings an audit payload may hold besides the vocabulary: an ISO date, a SHA-256 digest.
+_FORMATS = re.compile(r"\d{4}-\d{2}-\d{2}|[0-9a-f]{64}")
 
 _violations: list[str] = []
 _lock = threading.Lock()
@@ -129,12 +130,71 @@ def _strings(value):
             yield from _strings(item)
 
 
+def _form_field_names() -> set[str]:
+    """The field names of every form class in caseflow/ (a step's `fields` are its form's)."""
+    import importlib
+    import pkgutil
+
+    from flask_wtf import FlaskForm
+    from wtforms.fields.core import UnboundField
+
+    import caseflow
+
+    for info in pkgutil.walk_packages(caseflow.__path__, "caseflow."):
+        importlib.import_module(info.name)
+    names, pending = set(), [FlaskForm]
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        names |= {name for name in dir(cls) if isinstance(getattr(cls, name, None), UnboundField)}
+    return names
+
+
+def vocabulary() -> frozenset:
+    """Every string the code itself can put in an audit payload, read from the code.
+
+    Enum values of every model, URL-map endpoints and argument names, model attribute and form
+    field names (the `fields` lists), workflow triggers, the keys and codes of caseflow/labels.py, the
+    string constants and data keys of every `record(...)` call (tests/test_labels.py reads them),
+    and the data keys of the tests' own `record(...)` calls.
+    Nothing a user typed can be in it.
+    """
+    from flask import current_app
+
+    cached = current_app.extensions.get("audit_guard_vocabulary")
+    if cached is None:
+
+        from caseflow import labels
+        from caseflow.audit.web import OMITTED, REFUSED
+        from caseflow.bias import workflow as bias_workflow
+        from caseflow.cases import workflow as case_workflow
+        from caseflow.extensions import db
+        from tests.test_labels import SOURCE, model_enums, record_constants, recorded
+
+        words = {OMITTED, REFUSED, "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS",
+                 *current_app.config["LANGUAGES"]}
+        words |= {str(member.value) for enum_cls in model_enums() for member in enum_cls}
+        for rule in current_app.url_map.iter_rules():
+            words |= {rule.endpoint, *rule.arguments}
+        for mapper in db.Model.registry.mappers:
+            words |= {attr.key for attr in mapper.attrs}
+        words |= set(case_workflow.TRIGGERS) | set(bias_workflow.TRIGGERS) | _form_field_names()
+        for value in vars(labels).values():
+            if isinstance(value, dict):
+                words |= {str(getattr(key, "value", key)) for key in value}
+        actions, keys = recorded()
+        words |= set(actions) | set(keys) | record_constants(SOURCE) | record_constants(Path(__file__).parent, keys_only=True)
+        cached = current_app.extensions["audit_guard_vocabulary"] = frozenset(words)
+    return cached
+
+
 def _check_payload(mapper, connection, entry):
-    for text in _strings(entry.data or {}):
-        if not _PAYLOAD_STRING.fullmatch(text) or _PHONE_LIKE.fullmatch(text):
-            with _lock:
-                _violations.append(f"audit entry {entry.action!r} carries {text!r} in its payload: "
-                                   "ids, codes and field names only, no names, numbers or free text")
+    words = vocabulary()
+    strange = [text for text in _strings(entry.data or {}) if text not in words and not _FORMATS.fullmatch(text)]
+    if strange:
+        with _lock:
+            _violations.append(f"audit entry {entry.action!r} carries {', '.join(map(repr, strange))} in its payload: "
+                               "ids and words of the code's own vocabulary only, no names, numbers or free text")
 
 
 def take_violations() -> list[str]:

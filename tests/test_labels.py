@@ -116,6 +116,23 @@ def recorded() -> tuple[dict[str, str], dict[str, str]]:
     return actions, keys
 
 
+def record_constants(root: Path = SOURCE, *, keys_only: bool = False) -> set[str]:
+    """Every string constant inside the data of a record() call under `root` (codes like "throttled",
+    and the keys of a literal dict); with `keys_only`, the keys of literal dicts alone."""
+    found = set()
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            data = next((kw.value for kw in node.keywords if kw.arg == "data"), None) if _is_record(node) else None
+            if data is None:
+                continue
+            if keys_only:
+                found |= {k.value for d in ast.walk(data) if isinstance(d, ast.Dict)
+                          for k in d.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            else:
+                found |= {c.value for c in ast.walk(data) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    return found
+
+
 # --- the tables ------------------------------------------------------------------------------------
 
 

@@ -79,7 +79,8 @@ def create_office_kind(*, code: str, name_en: str, name_hi: str, elected: bool =
     kind = OfficeKind(code=code, name_en=name_en.strip(), name_hi=name_hi.strip(), elected=elected)
     db.session.add(kind)
     db.session.flush()
-    record("office_kind.created", actor=actor, obj=kind, data={"code": code, "elected": elected})
+    # The code is typed by an administrator: the entry names the kind by its id, never by text.
+    record("office_kind.created", actor=actor, obj=kind, data={"elected": elected})
     return kind
 
 

@@ -8,12 +8,14 @@ as missing ones, and both are recorded, so the two take the same work and time.
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_login import current_user
+from werkzeug.routing import AnyConverter
 
 from caseflow.audit.services import record
 from caseflow.db import read_only_transaction
 from caseflow.extensions import db
 
 REFUSED = "access.refused"
+OMITTED = "(omitted)"  # in place of a URL argument that is not an id: it could be anything typed
 _NOTED = "_audit_refused_object"
 
 
@@ -41,7 +43,7 @@ def record_refusal(status: int) -> None:
     target = noted or {}
     data = {"status": status, "endpoint": request.endpoint, "method": request.method}
     if status == 403 and request.view_args:
-        data["args"] = request.view_args  # URLs carry ids and step names only, never personal data
+        data["args"] = url_ids()
     # On SQLite a GET began a read transaction; this one writes, so it must take the lock up front.
     token = read_only_transaction.set(False)
     try:
@@ -50,6 +52,24 @@ def record_refusal(status: int) -> None:
         db.session.commit()
     finally:
         read_only_transaction.reset(token)
+
+
+def url_ids() -> dict:
+    """The URL arguments the chain may keep: integers, and choices from the rule's fixed list.
+
+    Anything else in a path (`/cases/4/do/<whatever was typed>`) is free text, and the chain
+    keeps everything for ever: it is left out, its name kept so the entry says it was there.
+    """
+    converters = getattr(request.url_rule, "_converters", {})
+    kept = {}
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            kept[name] = value
+        elif isinstance(converters.get(name), AnyConverter) and value in converters[name].items:
+            kept[name] = value
+        else:
+            kept[name] = OMITTED
+    return kept
 
 
 def writer_transaction() -> None:

@@ -136,4 +136,5 @@ def language():
 
 @bp.app_context_processor
 def _language_form():
-    return {"language_form": LanguageForm(lang=current_app.config["BABEL_DEFAULT_LOCALE"])}
+    # formdata=None: this form only shows; reading the request here would re-raise a 413 inside its error page.
+    return {"language_form": LanguageForm(formdata=None, lang=current_app.config["BABEL_DEFAULT_LOCALE"])}

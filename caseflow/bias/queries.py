@@ -13,6 +13,7 @@ from caseflow.auth.models import Role, User
 from caseflow.bias.models import OPEN_REVIEW, AccusedRole, BiasKind, BiasReport, ReviewStatus
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.inputs import db_int
 from caseflow.scope import subtree, visible
 
 AGES = (7, 30, 90)  # "filed more than N days ago" filters
@@ -76,7 +77,7 @@ def _cursor(report: BiasReport) -> str:
 def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
     try:
         at, _sep, ident = (text or "").rpartition("_")
-        return datetime.fromisoformat(at), int(ident)
+        return datetime.fromisoformat(at), db_int(ident)
     except ValueError:
         return None
 

@@ -35,6 +35,7 @@ from caseflow.cases.models import Case
 from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
+from caseflow.inputs import db_int
 from caseflow.labels import BIAS_STEP_DONE
 from caseflow.letters.models import Letter
 from caseflow.scope import CASE_ROLES, districts, load_or_404
@@ -302,7 +303,7 @@ def export():
     if not form.validate_on_submit():
         abort(400)
     try:
-        district_id = int(form.district.data) if form.district.data else None
+        district_id = db_int(form.district.data) if form.district.data else None
     except ValueError:
         abort(400)
     body = commit(lambda: services.export_patterns(current_user, district_id, _locale()),

@@ -18,6 +18,7 @@ from caseflow.beneficiaries.names import name_key
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus
 from caseflow.extensions import db
 from caseflow.holidays.services import holidays_between
+from caseflow.inputs import db_int
 from caseflow.scope import visible
 
 
@@ -76,9 +77,9 @@ def _parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
     try:
         kind, *rest = cursor.split(".")
         if kind == "d":
-            return "d", date.fromisoformat(rest[0]), int(rest[1])
+            return "d", date.fromisoformat(rest[0]), db_int(rest[1])
         if kind == "n":
-            return "n", None, int(rest[0])
+            return "n", None, db_int(rest[0])
     except (ValueError, IndexError):
         pass
     return None

@@ -52,9 +52,19 @@ def _filters() -> queries.QueueFilters:
         settlement_id=args.get("settlement", type=int),
         overdue=args.get("overdue") == "1",
         # The search text may be a person's name: it travels in the session, never the URL.
-        search=session.get(SEARCH_KEY, ""),
+        search=_stored_search(),
         after=args.get("after"),
     )
+
+
+def _stored_search() -> str:
+    """The search kept in the session; one that could not have come from `search` is dropped,
+    so a bad value cannot break every later load of the queue."""
+    text = session.get(SEARCH_KEY, "")
+    if not isinstance(text, str) or "\x00" in text or len(text) > 100:
+        session.pop(SEARCH_KEY, None)
+        return ""
+    return text
 
 
 def _settlements_in_scope() -> list[tuple[int, str]]:

@@ -21,6 +21,7 @@ from caseflow.db import today
 from caseflow.escalation.models import SweepRun
 from caseflow.escalation.services import interrupted_runs
 from caseflow.extensions import db
+from caseflow.inputs import db_int
 from caseflow.schemes.models import Scheme
 from caseflow.scope import CASE_ROLES, visible
 
@@ -38,7 +39,7 @@ def _caseworkers_only():
 def _cursor(raw: str | None) -> tuple[date, int] | None:
     try:
         day, case_id = (raw or "").split(".")
-        return date.fromisoformat(day), int(case_id)
+        return date.fromisoformat(day), db_int(case_id)
     except ValueError:
         return None
 

@@ -21,6 +21,7 @@ from caseflow.audit.web import writer_transaction
 from caseflow.cases import panels
 from caseflow.cases.models import Case
 from caseflow.extensions import db
+from caseflow.inputs import date_in_range
 from caseflow.labels import SUPERSEDED_BECAUSE
 from caseflow.letters import register as letter_register
 from caseflow.letters import services, storage
@@ -174,10 +175,15 @@ def acknowledge(letter_id: int):
 # --- the register and batches ----------------------------------------------------------------
 
 def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name, "")
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(raw)
     except ValueError:
+        day = None
+    if day is None and raw or not date_in_range(day, filter=True):
+        flash(_("A date filter was not a valid date; it was left out."), "error")
         return None
+    return day
 
 
 def _filters(districts: list[Area], default_status: str | None) -> letter_register.RegisterFilters:

@@ -37,8 +37,9 @@ def save_scheme(scheme: Scheme | None = None, *, actor, **fields) -> Scheme:
     else:
         for key, value in fields.items():
             setattr(scheme, key, value)
+    # The code is typed by an administrator: the entry names the scheme by its id, never by text.
     record("scheme.updated" if scheme.id else "scheme.created", actor=actor, obj=scheme,
-           data={"code": scheme.code, "fields": changed_fields(scheme, *fields)})
+           data={"fields": changed_fields(scheme, *fields)})
     db.session.flush()
     return scheme
 
