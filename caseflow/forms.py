@@ -14,9 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField as _DateField
-from wtforms import FieldList, FormField, StringField, TextAreaField
+from wtforms import FieldList, FormField, PasswordField, StringField, TextAreaField
 from wtforms import IntegerField as _IntegerField
-from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
 from caseflow.identity import IdentityError, aadhaar_last4, holds_aadhaar, mask_aadhaar, normalise_mobile
