@@ -31,7 +31,21 @@ MIGRATIONS = ROOT / "migrations"
 GENERATOR_VERSION = 4  # bump when the generated data changes shape
 
 PG_SERVER = os.environ.get("CASEFLOW_BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
-PG_DATABASE = "caseflow_bench"
+# The PostgreSQL database's name: several benches (or sessions) can share one server, each
+# under its own name (`--pg-database` on each benchmark, or CASEFLOW_BENCH_PG_DATABASE).
+PG_DATABASE = os.environ.get("CASEFLOW_BENCH_PG_DATABASE", "caseflow_bench")
+
+
+def add_pg_database_option(parser) -> None:
+    parser.add_argument("--pg-database", default=None, metavar="NAME",
+                        help=f"the PostgreSQL benchmark database's name (default {PG_DATABASE}; "
+                             "the sweep's copies take it as a prefix)")
+
+
+def use_pg_database(name: str | None) -> None:
+    global PG_DATABASE
+    if name:
+        PG_DATABASE = name
 
 BENCH_USERNAME = "incharge01"  # the in-charge of district 01, whose queue is measured
 BENCH_PASSWORD = "bench-password-not-a-secret"
@@ -669,6 +683,8 @@ if __name__ == "__main__":
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--regenerate", action="store_true")
+    add_pg_database_option(parser)
     args = parser.parse_args()
+    use_pg_database(args.pg_database)
     for kind in ("sqlite", "postgres") if args.db == "both" else (args.db,):
         print(ensure(kind, args.cases, args.regenerate))

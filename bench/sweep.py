@@ -41,8 +41,10 @@ from bench import generate
 
 ROOT = generate.ROOT
 OUT = generate.OUT / "sweep"
-SOURCE_PG = "caseflow_bench_sweep_src"
-COPY_PG = "caseflow_bench_sweep_copy"
+# Named after the bench database (generate.PG_DATABASE, `--pg-database`), so two sweeps can run
+# on one server; set by main.
+SOURCE_PG = f"{generate.PG_DATABASE}_sweep_src"
+COPY_PG = f"{generate.PG_DATABASE}_sweep_copy"
 RATE_BUDGET = 2000.0  # cases/s
 RSS_BUDGET_MB = 300.0
 WAITING = ("submitted", "escalated")
@@ -306,6 +308,7 @@ def report(all_figures: list[Figures]) -> None:
 
 
 def main(argv=None) -> int:
+    global SOURCE_PG, COPY_PG
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--cases", type=int, default=1_000_000)
@@ -314,7 +317,10 @@ def main(argv=None) -> int:
     parser.add_argument("--regenerate", action="store_true", help="Build the data set again even if it matches.")
     parser.add_argument("--keep", action="store_true", help="Keep the swept copy (bench/out/sweep/sweep.db or "
                                                             f"the PostgreSQL database {COPY_PG}).")
+    generate.add_pg_database_option(parser)
     args = parser.parse_args(argv)
+    if args.pg_database:
+        SOURCE_PG, COPY_PG = f"{args.pg_database}_sweep_src", f"{args.pg_database}_sweep_copy"
     OUT.mkdir(parents=True, exist_ok=True)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
     say(f"load average before: {os.getloadavg()[0]:.2f}")
