@@ -18,8 +18,8 @@ from tests.test_routes_matrix import ADMIN_ARGS, CASEWORK, FIXED_ARGS, PUBLIC, R
 
 # Every answer a request may get; anything else (a 500 above all) fails.
 ALLOWED = {200, 302, 303, 400, 401, 403, 404, 405, 409, 413, 422, 429}  # 401: a failed sign-in
-# Audit entries a refused request may write: the refusal itself, a failed sign-in.
-REFUSAL_ACTIONS = {"access.refused", "auth.login_failed"}
+# Audit entries a refused request may write: the refusal itself, a failed sign-in or password check.
+REFUSAL_ACTIONS = {"access.refused", "auth.login_failed", "auth.password_check_failed", "auth.throttled"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 AADHAAR_TEXT = "Aadhaar 4829 1736 5402 of Sunita Devi"
