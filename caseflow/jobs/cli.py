@@ -1,4 +1,7 @@
 """`flask --app wsgi caseflow worker` and `caseflow jobs`: running and inspecting the job queue."""
+import signal
+import threading
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -19,7 +22,16 @@ from caseflow.jobs.models import Job, JobState
 def worker_command(once: bool, concurrency: int, poll: float):
     """Run background jobs (rendering drafted letters, …) until stopped (SIGTERM finishes the job at hand)."""
     if concurrency == 1:
-        stats = worker.run(once=once, poll=poll)
+        stop = threading.Event()
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            # SIGTERM (kill, `make run` stopping) and Ctrl-C finish the job at hand, then stop.
+            previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            stats = worker.run(once=once, poll=poll, stop=stop)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         click.echo(f"{stats.done} job(s) done, {stats.retried} to retry, {stats.failed} failed")
         return
     code = worker.run_processes(worker.portable_config(current_app), concurrency, once=once, poll=poll)
