@@ -59,6 +59,11 @@ def run(*, once: bool = False, poll: float = 1.0, stop: threading.Event | None =
         if _find():
             continue
         if once:
+            # A finder that found nothing new may have lost the race to another worker's
+            # finder: its jobs are runnable now, and this worker should share them.
+            with queue.read_only():
+                if queue.runnable_exists():
+                    continue
             break
         stop.wait(poll)
     db.session.remove()
