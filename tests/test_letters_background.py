@@ -21,7 +21,7 @@ from caseflow.db import utcnow
 from caseflow.extensions import db
 from caseflow.jobs import queue, worker
 from caseflow.jobs.models import Job, JobState
-from caseflow.letters import background, services, storage
+from caseflow.letters import background, render, services, storage
 from caseflow.letters.models import Letter, LetterStatus
 from tests.conftest import PASSWORD, World
 from tests.letters_support import pdf_pages, pdftotext
@@ -205,3 +205,28 @@ def test_worker_processes_share_the_queue(app, committed_db):
     ids = _world(app, letters=4)
     assert worker.run_processes(worker.portable_config(app), 2, once=True, poll=0.1) == 0
     assert _rendered_entries(app) == {letter_id: 1 for letter_id in ids["letters"]}
+
+
+def test_a_print_while_the_worker_renders_keeps_the_printed_pdf(app, committed_db, letters_dir, monkeypatch):
+    """The two meet mid-render: the print stores its PDF first; the worker's conditional UPDATE
+    then stores nothing, its file is dropped, and the letter has one PDF and one render entry."""
+    ids = _world(app, letters=1)
+    [letter_id] = ids["letters"]
+    original = render.html_to_pdf
+    printed = []
+
+    def print_meanwhile(html, **options):
+        if not printed:  # the worker's render: someone prints the letter first
+            printed.append(None)
+            with app.app_context():  # another session, as another request would have
+                printed[0] = services.print_letter(letter_id, None)[1]
+                db.session.commit()
+        return original(html, **options)
+
+    monkeypatch.setattr(render, "html_to_pdf", print_meanwhile)
+    assert _work(app).done == 1
+    assert _rendered_entries(app) == {letter_id: 1}
+    with app.app_context():
+        letter = db.session.get(Letter, letter_id)
+        assert letter.pdf_sha256 == storage.sha256(printed[0])
+        assert [p.name for p in _files(letters_dir)] == [letter.pdf_path.rsplit("/", 1)[1]]
