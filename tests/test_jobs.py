@@ -82,3 +82,13 @@ def test_the_worker_command_runs_the_queue(app, committed_db):
     assert "1 job(s) done" in result.output
     listing = app.test_cli_runner().invoke(args=["caseflow", "jobs"])
     assert "test.works" in listing.output and "done" in listing.output
+
+
+def test_a_job_of_a_kind_this_worker_does_not_know_waits(app, committed_db):
+    with app.app_context():
+        queue.enqueue("test.unknown", {"id": 1}, key="1")  # e.g. added by a newer version
+        queue.enqueue("test.works", {"id": 2}, key="2")
+        db.session.commit()
+        assert worker.run(once=True).done == 1  # and --once returns rather than waiting for it
+        states = dict(db.session.execute(sa.select(Job.kind, Job.state)).all())
+    assert states == {"test.unknown": JobState.QUEUED, "test.works": JobState.DONE}

@@ -107,8 +107,9 @@ def enqueue_many(kind: str, items: list[tuple[str | None, dict]], *, run_after: 
 def runnable_exists(now: datetime | None = None) -> bool:
     """A cheap read: is there anything to claim? (Spares SQLite a write lock on every idle poll.)"""
     now = now or utcnow()
-    return db.session.scalar(sa.select(Job.id).where(Job.state == JobState.QUEUED, Job.run_after <= now)
-                             .limit(1)) is not None
+    # Only kinds this worker knows: a job of a kind added by a newer version waits for a newer worker.
+    return db.session.scalar(sa.select(Job.id).where(Job.state == JobState.QUEUED, Job.run_after <= now,
+                                                     Job.kind.in_(list(_kinds))).limit(1)) is not None
 
 
 def claim(worker: str, now: datetime | None = None) -> Job | None:
