@@ -34,8 +34,10 @@ syscheck: $(RUNTIME)
 run: $(RUNTIME) translations syscheck
 	$(FLASK) db upgrade
 	$(FLASK) caseflow seed-demo --if-empty
-	@echo "caseflow is serving on http://127.0.0.1:$(PORT)"
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@echo "caseflow is serving on http://127.0.0.1:$(PORT), with a letter worker beside it"
+	@# The worker renders drafted letters in the background; it stops with the server (Ctrl-C).
+	$(FLASK) caseflow worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+		$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(DEV) translations
 	$(BIN)/ruff check .

@@ -83,6 +83,11 @@ class Config:
     LETTERS_DIR = os.environ.get("CASEFLOW_LETTERS_DIR")
     LETTERS_BATCH_LIMIT = 1000
     LETTERS_BATCH_CHUNK = 10
+    # The job queue (caseflow.jobs): a claim older than JOBS_LOCK_TIMEOUT seconds belongs to a
+    # worker presumed dead and is run again; retries wait JOBS_RETRY_SECONDS, doubling.
+    JOBS_LOCK_TIMEOUT = int(os.environ.get("CASEFLOW_JOBS_LOCK_TIMEOUT", "300"))
+    JOBS_RETRY_SECONDS = int(os.environ.get("CASEFLOW_JOBS_RETRY_SECONDS", "10"))
+    JOBS_KEEP_DAYS = 7
     ENV_NAME = "base"
 
 

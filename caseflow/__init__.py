@@ -60,7 +60,7 @@ def _import_models() -> None:
     import importlib
 
     for domain in ("auth", "areas", "schemes", "holidays", "beneficiaries", "cases", "audit", "bias",
-                   "escalation", "letters"):
+                   "escalation", "letters", "jobs"):
         importlib.import_module(f"caseflow.{domain}.models")
     importlib.import_module("caseflow.sequences")
 
@@ -112,13 +112,14 @@ def _connect_domains() -> None:
     from caseflow.bias.referral import referral_letter_extras
     from caseflow.bias.services import blocked_offices_by_case
     from caseflow.cases import routing, signals
-    from caseflow.letters import render
+    from caseflow.letters import background, render
     from caseflow.letters.models import LetterKind
     from caseflow.letters.services import on_step_taken
 
     routing.register_blocker(blocked_offices_by_case)
     signals.step_taken.connect(on_step_taken)
     render.register_context(LetterKind.REFERRAL, referral_letter_extras)
+    background.register()  # drafted letters are rendered by the job queue's workers
 
 
 def _register_request_hooks(app: Flask) -> None:

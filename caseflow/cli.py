@@ -20,6 +20,7 @@ from caseflow.escalation.cli import commands as escalation_commands
 from caseflow.escalation.cli import run_sweep
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
+from caseflow.jobs.cli import commands as jobs_commands
 from caseflow.letters.cli import commands as letters_commands
 
 
@@ -149,7 +150,8 @@ def privacy_scan(fix: bool):
 def _register_domain_commands() -> None:
     """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
 
-    for command in (*audit_commands, *bias_commands, *escalation_commands, *letters_commands):
+    for command in (*audit_commands, *bias_commands, *escalation_commands, *jobs_commands,
+                    *letters_commands):
         caseflow_cli.add_command(command)
 
 

@@ -152,6 +152,15 @@ DISPATCH_MODE = Labels({
     "email": _l("Email"),
 })
 
+# --- background jobs --------------------------------------------------------------------------
+
+JOB_STATE = Labels({
+    "queued": _l("Waiting to run"),
+    "running": _l("Running"),
+    "done": _l("Done"),
+    "failed": _l("Failed after retries"),
+})
+
 # --- people and places ------------------------------------------------------------------------
 
 ROLE = Labels({
@@ -333,6 +342,7 @@ BY_ENUM: dict[str, Labels] = {
     "EventKind": EVENT_KIND,
     "Finding": FINDING,
     "Gender": GENDER,
+    "JobState": JOB_STATE,
     "LawfulBasis": LAWFUL_BASIS,
     "LetterKind": LETTER_KIND,
     "LetterStatus": LETTER_STATUS,

@@ -1,8 +1,9 @@
 """Operator commands of the letters domain, registered under `flask --app wsgi caseflow`.
 
-`letters print` renders every letter of the selection that has no PDF yet (committing in
-small chunks, so the database is never locked for long), then writes the stored PDFs one
-after another into a single file, each letter keeping its own "page x of y".
+`letters print` renders every letter of the selection that has no PDF yet (normally none:
+the background workers render letters once drafted; committing in small chunks, so the
+database is never locked for long), then writes the stored PDFs one after another into a
+single file, each letter keeping its own "page x of y".
 """
 import os
 import tempfile

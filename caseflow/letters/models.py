@@ -60,6 +60,10 @@ class Letter(db.Model):
         sa.CheckConstraint("ack_date IS NULL OR ack_date >= dispatched_on", name="ack_after_dispatch"),
         sa.CheckConstraint("language IN ('hi', 'en')", name="language"),
         sa.Index("ix_letters_register", "district_id", "status", "created_at"),
+        # What the render workers' finder reads (caseflow.letters.background): small, as letters
+        # leave it once rendered.
+        sa.Index("ix_letters_unrendered", "id", postgresql_where=sa.text("status = 'drafted' AND pdf_path IS NULL"),
+                 sqlite_where=sa.text("status = 'drafted' AND pdf_path IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -241,6 +241,10 @@ def _batch_filters() -> letter_register.RegisterFilters:
 def batch():
     """One step of a batch: render the next few letters, show how far it got, and refresh until done.
 
+    With the background workers running (caseflow.letters.background) the letters are stored
+    already and the first step goes straight to "ready": the batch then only joins stored PDFs.
+    The rendering here is the fallback for letters printed before a worker reached them.
+
     The browser drives the work (the page reloads itself through the Refresh header), so a
     batch of hundreds never holds one request, a worker or a database lock for long, and any
     app server can take the next step.
