@@ -5,6 +5,8 @@ longer run of digits, first digit 2–9, a valid Verhoeff check digit. Free text
 `XXXX XXXX 1234`; a reference field keeps its value, or refuses one holding such a number.
 The layer: every ORM flush, whatever wrote the string (no form here: direct ORM writes).
 """
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -366,3 +368,36 @@ def test_characters_that_nfkc_turns_into_several_digits():
     short = "⒛" * 5 + number[10:]
     assert len(short) == 7 and holds_aadhaar(short)
     assert mask_aadhaar(short) == f"XXXX XXXX {number[-4:]}"
+
+
+# Columns that hold what caseflow computes (paths of ids, hashes, keys, identifiers): masking
+# one would corrupt it (a SHA-256 in hex, or an area path "/2/1523/45678/901/", can hold twelve
+# digits that pass the check one time in ten). The names say what they are.
+_COMPUTED = re.compile(r"(^|_)(path|hash|key|token|trigger|action|object_type|object_id|host|locale|language)$")
+
+
+def test_computed_columns_are_machine_values():
+    from caseflow.extensions import db as _db
+    from caseflow.textguard import _plan
+
+    unmarked = []
+    for mapper in _db.Model.registry.mappers:
+        for key, kind, _label in _plan(mapper):
+            column = mapper.columns[key]
+            if kind == 0 and _COMPUTED.search(column.name) and not column.name.startswith("name_"):
+                unmarked.append(f"{mapper.local_table.name}.{column.name}")
+    assert not unmarked, f"mark these info=MACHINE (or rename them): {sorted(unmarked)}"
+
+
+def test_a_session_token_hash_with_twelve_digits_is_stored_as_it_is(app, world):
+    """The flake this caught: a token whose SHA-256 held a Verhoeff-valid run was masked at
+    flush, and its session could never be found again."""
+    from caseflow.auth.models import UserSession
+    from caseflow.db import utcnow
+
+    digits = NUMBER + "abcdef" + "0" * 46
+    with app.app_context():
+        db.session.add(UserSession(token_hash=digits, user_id=world.incharge.id, created_at=utcnow(),
+                                   last_seen_at=utcnow(), expires_at=utcnow()))
+        db.session.flush()
+        assert db.session.scalar(sa.select(UserSession.token_hash).where(UserSession.token_hash == digits)) == digits

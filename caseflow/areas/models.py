@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
-from caseflow.textguard import reference_info
+from caseflow.textguard import MACHINE, reference_info
 
 # Each ancestor's id, zero padded to this width, concatenated: digits only, so the subtree
 # test is a plain range comparison that uses a B-tree index on both databases and in any
@@ -65,7 +65,7 @@ class Area(db.Model):
     code: Mapped[str | None] = mapped_column(sa.String(12), unique=True, info=reference_info(_l("District code")))
     name_en: Mapped[str] = mapped_column(sa.String(120))
     name_hi: Mapped[str] = mapped_column(sa.String(120))
-    path: Mapped[str] = mapped_column(sa.String(64), index=True, default="")
+    path: Mapped[str] = mapped_column(sa.String(64), index=True, default="", info=MACHINE)
     active: Mapped[bool] = mapped_column(default=True)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
@@ -116,7 +116,7 @@ class Office(db.Model):
     holder_phone: Mapped[str | None] = mapped_column(sa.String(15), info=reference_info(_l("Phone")))
     holder_email: Mapped[str | None] = mapped_column(sa.String(254), info=reference_info(_l("E-mail")))
     address: Mapped[str | None] = mapped_column(sa.Text)
-    language: Mapped[str] = mapped_column(sa.String(2), default="hi")
+    language: Mapped[str] = mapped_column(sa.String(2), default="hi", info=MACHINE)
     holder_since: Mapped[datetime] = mapped_column(default=utcnow)
 
     area: Mapped[Area] = relationship(lazy="joined")

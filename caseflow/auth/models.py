@@ -36,7 +36,7 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255), info=MACHINE)
     role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
-    locale: Mapped[str] = mapped_column(sa.String(2), default="hi")
+    locale: Mapped[str] = mapped_column(sa.String(2), default="hi", info=MACHINE)
     phone: Mapped[str | None] = mapped_column(sa.String(15), info=reference_info(_l("Phone")))
     # Unused since sessions live on the server (user_sessions): kept so an app server of the
     # previous version keeps working during an upgrade; a later migration may drop it.
@@ -99,7 +99,7 @@ class UserSession(db.Model):
 
     __tablename__ = "user_sessions"
 
-    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True, info=MACHINE)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -116,7 +116,7 @@ class LoginThrottle(db.Model):
 
     __tablename__ = "login_throttles"
 
-    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True, info=MACHINE)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
     throttled: Mapped[int] = mapped_column(default=0)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseflow.areas.models import Area
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
-from caseflow.textguard import reference_info
+from caseflow.textguard import MACHINE, reference_info
 
 
 class Gender(enum.Enum):
@@ -53,9 +53,9 @@ class Beneficiary(db.Model):
     birth_year: Mapped[int | None]
     mobile: Mapped[str | None] = mapped_column(sa.String(10), info=reference_info(_l("Mobile number")))
     settlement_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
-    area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    area_path: Mapped[str] = mapped_column(sa.String(64), index=True, info=MACHINE)
     address: Mapped[str | None] = mapped_column(sa.Text)
-    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="hi")
+    preferred_language: Mapped[str] = mapped_column(sa.String(2), default="hi", info=MACHINE)
     aadhaar_last4: Mapped[str | None] = mapped_column(sa.String(4))
     ration_card_no: Mapped[str | None] = mapped_column(sa.String(30), info=reference_info(_l("Ration card number")))
     lawful_basis: Mapped[LawfulBasis] = mapped_column(enum_type(LawfulBasis, "lawful_basis"))

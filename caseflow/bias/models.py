@@ -14,6 +14,7 @@ from caseflow.auth.models import User
 from caseflow.cases.models import Case
 from caseflow.db import enum_type, utcnow
 from caseflow.extensions import db
+from caseflow.textguard import MACHINE
 
 
 class AccusedRole(enum.Enum):
@@ -83,7 +84,7 @@ class BiasReport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
-    area_path: Mapped[str] = mapped_column(sa.String(64))
+    area_path: Mapped[str] = mapped_column(sa.String(64), info=MACHINE)
     accused_role: Mapped[AccusedRole] = mapped_column(enum_type(AccusedRole, "accused_role"))
     accused_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
     # Snapshot: holders change, the report keeps who held the post at the time.
@@ -162,7 +163,7 @@ class BiasEvent(db.Model):
     report_id: Mapped[int] = mapped_column(sa.ForeignKey("bias_reports.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    trigger: Mapped[str] = mapped_column(sa.String(30))
+    trigger: Mapped[str] = mapped_column(sa.String(30), info=MACHINE)
     from_status: Mapped[ReviewStatus | None] = mapped_column(enum_type(ReviewStatus, "bias_event_from"))
     to_status: Mapped[ReviewStatus | None] = mapped_column(enum_type(ReviewStatus, "bias_event_to"))
     # The finding recorded by this step (record_finding), so the timeline keeps it after a reopen.

@@ -132,7 +132,7 @@ class Case(db.Model):
     scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id"), index=True)
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"), index=True)
     # Copied from the settlement so scoping needs no join (areas never move under cases).
-    area_path: Mapped[str] = mapped_column(sa.String(64))
+    area_path: Mapped[str] = mapped_column(sa.String(64), info=MACHINE)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
     status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "case_status"), default=CaseStatus.IDENTIFIED)
     level: Mapped[int] = mapped_column(default=0)
@@ -198,7 +198,7 @@ class CaseEvent(db.Model):
     kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "event_kind"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    trigger: Mapped[str | None] = mapped_column(sa.String(20))
+    trigger: Mapped[str | None] = mapped_column(sa.String(20), info=MACHINE)
     from_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus, "event_from_status"))
     to_status: Mapped[CaseStatus | None] = mapped_column(enum_type(CaseStatus, "event_to_status"))
     level: Mapped[int | None]

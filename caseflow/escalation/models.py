@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from caseflow.cases.models import Case
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.textguard import MACHINE
 
 
 class SweepRun(db.Model):
@@ -19,7 +20,7 @@ class SweepRun(db.Model):
     escalated: Mapped[int] = mapped_column(default=0)
     stalled_at_top: Mapped[int] = mapped_column(default=0)
     needs_configuration: Mapped[int] = mapped_column(default=0)
-    host: Mapped[str | None] = mapped_column(sa.String(120))
+    host: Mapped[str | None] = mapped_column(sa.String(120), info=MACHINE)
     # How a later run tells a run still at work from one whose process died (killed, machine
     # down): the process id on its host, and the moment of its last committed batch.
     pid: Mapped[int | None]

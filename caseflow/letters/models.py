@@ -74,7 +74,7 @@ class Letter(db.Model):
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     bias_report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bias_reports.id"), index=True)
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id"))
-    area_path: Mapped[str] = mapped_column(sa.String(64), index=True)
+    area_path: Mapped[str] = mapped_column(sa.String(64), index=True, info=MACHINE)
     level: Mapped[int | None]
     # The step that made the letter (an escalation, an appeal): its reason and the level the
     # case came from are what the letter says, read from the record rather than worked out again.
@@ -85,7 +85,7 @@ class Letter(db.Model):
     # Snapshots at drafting time: the post's title and who held it.
     addressee_title: Mapped[str] = mapped_column(sa.String(240))
     addressee_holder: Mapped[str | None] = mapped_column(sa.String(120))
-    language: Mapped[str] = mapped_column(sa.String(2))
+    language: Mapped[str] = mapped_column(sa.String(2), info=MACHINE)
     due_within_days: Mapped[int | None]
     status: Mapped[LetterStatus] = mapped_column(enum_type(LetterStatus, "letter_status"), default=LetterStatus.DRAFTED)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
