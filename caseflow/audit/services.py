@@ -8,12 +8,19 @@ writer already holds the database lock), so entries get contiguous sequence numb
 chain never forks. The price: every transaction that records holds that lock from its first
 `record` until it commits, so writing transactions serialise on it. Keep them short and call
 `record` after the change has been flushed.
+
+A batch (the sweep) records inside `appended_together()`: its entries wait in the session and
+are appended at the end of the block with one bulk INSERT, their chain computed in Python, so
+the head is locked only for that append and the commit that follows, not for the whole batch.
 """
+import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -85,6 +92,8 @@ def _lock_head() -> AuditHead:
         session.add(head)
         session.flush()
     session.info["audit_head"] = (_current_transaction(session), head)
+    # When the head was locked: the sweep reports how long it held it (until its commit).
+    session.info["audit_head_locked_at"] = time.perf_counter()
     return head
 
 
@@ -98,7 +107,7 @@ def changed_fields(obj, *names: str) -> list[str]:
 
 
 def record(action: str, *, actor, obj=None, object_type: str | None = None, object_id=None,
-           area_path: str | None = None, data: dict | None = None) -> AuditEntry:
+           area_path: str | None = None, data: dict | None = None) -> AuditEntry | None:
     """Append one entry. `obj` fills type, id and area from a model instance.
 
     `actor` is always given by the calling service (None for the command line and the sweep):
@@ -109,14 +118,11 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
     """
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()  # a new object gets its id
-    head = _lock_head()
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         area_path = area_path or getattr(obj, "area_path", None)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=utcnow().replace(microsecond=0),
+    fields = _Pending(
         actor_id=getattr(actor, "id", actor),
         action=action,
         object_type=object_type,
@@ -124,13 +130,76 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
         area_path=area_path,
         # Masked before hashing: the flush guard would otherwise change what the hash covers.
         data=masked_json(_jsonable(data or {})),
-        prev_hash=head.hash,
     )
+    pending = db.session.info.get("audit_pending")
+    if pending is not None:
+        pending.append(fields)
+        return None
+    head = _lock_head()
+    entry = AuditEntry(seq=head.seq + 1, at=utcnow().replace(microsecond=0), prev_hash=head.hash, **fields._asdict())
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
     # Written with the rest of the transaction at its next flush: many entries go in one batch.
     db.session.add(entry)
     return entry
+
+
+class _Pending(NamedTuple):
+    """An entry recorded inside `appended_together()`, not yet in the chain."""
+
+    actor_id: int | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    area_path: str | None
+    data: dict
+
+
+@contextlib.contextmanager
+def appended_together():
+    """Entries recorded in the block are appended when it ends, together (see the module's docstring).
+
+    Nested blocks join the outer one. If the block raises, its entries are dropped with the
+    work they recorded (the caller rolls back).
+    """
+    session = db.session()
+    if session.info.get("audit_pending") is not None:
+        yield
+        return
+    session.info["audit_pending"] = pending = []
+    try:
+        yield
+    finally:
+        session.info.pop("audit_pending", None)
+    _append(pending)
+
+
+class _Row:
+    """The canonical form's view of an entry's column values (see `canonical`)."""
+
+    __slots__ = ("seq", "at", "actor_id", "action", "object_type", "object_id", "area_path", "data", "prev_hash")
+
+    def __init__(self, values: dict):
+        for key in self.__slots__:
+            setattr(self, key, values[key])
+
+
+def _append(pending: list[_Pending]) -> None:
+    """Chain and insert `pending` in one statement; the head is locked (and the session flushed) first."""
+    if not pending:
+        return
+    head = _lock_head()
+    at = utcnow().replace(microsecond=0)
+    seq, prev = head.seq, head.hash
+    rows = []
+    for fields in pending:
+        seq += 1
+        values = {"seq": seq, "at": at, "prev_hash": prev, **fields._asdict()}
+        values["hash"] = prev = entry_hash(_Row(values))
+        rows.append(values)
+    # Core: the values are masked already and the hash covers them as they are.
+    db.session.execute(sa.insert(AuditEntry.__table__), rows)
+    head.seq, head.hash = seq, prev
 
 
 @dataclass

@@ -3,10 +3,11 @@ is flagged for a supervisor. Never nothing, never silently.
 
 - `overdue_batch` / `load_cases` / `prepare_batch`: the sweep's one selection query per batch
   and what it reads once for the whole batch.
-- `sweep_case`: escalates one case through `caseflow.cases.services.transition` — the same
-  path as an escalation from the case page or an appeal (routing with the bias skip, event,
-  audit entry, letter) — with the system actor, or flags it (stalled at the top, needs
-  configuration) when `caseflow.cases.routing.route_up` finds nowhere to go.
+- `sweep_batch`: escalates a batch of cases through `caseflow.cases.services.transition_many`
+  — the same path as an escalation from the case page (a batch of one) or an appeal (routing
+  with the bias skip, events, audit entries, letters) — with the system actor, and flags
+  those (stalled at the top, needs configuration) for which `caseflow.cases.routing.route_up`
+  finds nowhere to go.
 - `start_run` / `heartbeat` / `finish_run` / `release_moved_on` / `still_pending`: the run's
   record; `mark_interrupted`: a run whose process died (killed, machine down) is found by the
   next run and recorded as interrupted, with how far it got.
@@ -27,7 +28,7 @@ from caseflow.audit.services import record
 from caseflow.cases import routing, workflow
 from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, CaseStatus, EventKind
 from caseflow.cases.routing import Lookups, Route
-from caseflow.cases.services import transition
+from caseflow.cases.services import transition_many
 from caseflow.db import today, utcnow
 from caseflow.escalation.models import SweepRun
 from caseflow.extensions import db
@@ -113,26 +114,32 @@ def preview(case: Case, lookups: Lookups) -> tuple[Outcome, Route | None]:
     return Outcome.ESCALATED, route
 
 
-def sweep_case(case: Case, lookups: Lookups) -> tuple[Outcome, Route | None]:
-    """Escalate one overdue case by exactly one step, or flag why it cannot move.
+def sweep_batch(cases: list[Case], lookups: Lookups) -> list[tuple[Outcome, Route | None]]:
+    """Escalate each overdue case of the batch by exactly one step, or flag why it cannot move.
 
     The predicate is checked again here, inside the batch's transaction and after the lock:
     a case someone sanctioned, or another sweep escalated, since the selection is left alone.
-    The escalation is `transition(..., "escalate")` with the system actor, whom the step's
-    guards admit for overdue cases only: exactly what a user's escalation does.
+    The escalations are one `transition_many(..., "escalate")` with the system actor, whom the
+    step's guards admit for overdue cases only: per case exactly what a user's escalation does.
+    A case the machine refuses is left unchanged; the batch goes on and the command reports it.
     """
-    outcome, route = preview(case, lookups)
-    if outcome is Outcome.CHANGED:
-        return outcome, route
-    if route.attention is not None:
-        flag(case, route)
-        return outcome, route
-    try:
-        transition(case, workflow.SYSTEM, "escalate", {}, expected_version=case.version, lookups=lookups)
-    except workflow.TransitionRefused:
-        # transition() changes nothing when it refuses: the batch goes on, the command reports the case.
-        return Outcome.REFUSED, route
-    return outcome, route
+    outcomes: list[tuple[Outcome, Route | None]] = []
+    moving: list[int] = []
+    for case in cases:
+        outcome, route = preview(case, lookups)
+        if outcome is not Outcome.CHANGED and route.attention is not None:
+            flag(case, route)
+        elif outcome is Outcome.ESCALATED:
+            moving.append(len(outcomes))
+        outcomes.append((outcome, route))
+    if moving:
+        batch = [cases[i] for i in moving]
+        results = transition_many(batch, workflow.SYSTEM, "escalate", {},
+                                  expected_versions=[case.version for case in batch], lookups=lookups)
+        for i, result in zip(moving, results, strict=True):
+            if isinstance(result, Exception):
+                outcomes[i] = (Outcome.REFUSED, outcomes[i][1])
+    return outcomes
 
 
 def flag(case: Case, route: Route) -> bool:
