@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from caseflow.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.sequences import insert_many
 from caseflow.textguard import masked_json
 
 
@@ -133,7 +134,7 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
     )
     pending = db.session.info.get("audit_pending")
     if pending is not None:
-        pending.append(fields)
+        pending.append(_prepared(fields, utcnow().replace(microsecond=0)))
         return None
     head = _lock_head()
     entry = AuditEntry(seq=head.seq + 1, at=utcnow().replace(microsecond=0), prev_hash=head.hash, **fields._asdict())
@@ -142,6 +143,16 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
     # Written with the rest of the transaction at its next flush: many entries go in one batch.
     db.session.add(entry)
     return entry
+
+
+def _prepared(fields: "_Pending", at: datetime) -> tuple[dict, bytes]:
+    """The entry's values, and the start of its canonical form: everything but the two fields
+    only the head can give (prev_hash and seq, the last two keys in sorted order). Under the
+    lock only those are appended and hashed, so the lock is held for the append alone."""
+    values = {"at": at, **fields._asdict()}
+    payload = {"at": at.isoformat(), **fields._asdict(), "data": fields.data or {}}
+    start = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return values, start[:-1].encode()
 
 
 class _Pending(NamedTuple):
@@ -174,31 +185,25 @@ def appended_together():
     _append(pending)
 
 
-class _Row:
-    """The canonical form's view of an entry's column values (see `canonical`)."""
-
-    __slots__ = ("seq", "at", "actor_id", "action", "object_type", "object_id", "area_path", "data", "prev_hash")
-
-    def __init__(self, values: dict):
-        for key in self.__slots__:
-            setattr(self, key, values[key])
+def _link(start: bytes, prev: str, seq: int) -> str:
+    """`entry_hash` of a prepared entry (see `_prepared`) once it is given its place in the chain."""
+    return hashlib.sha256(start + f',"prev_hash":"{prev}","seq":{seq}}}'.encode()).hexdigest()
 
 
-def _append(pending: list[_Pending]) -> None:
+def _append(pending: list[tuple[dict, bytes]]) -> None:
     """Chain and insert `pending` in one statement; the head is locked (and the session flushed) first."""
     if not pending:
         return
     head = _lock_head()
-    at = utcnow().replace(microsecond=0)
     seq, prev = head.seq, head.hash
     rows = []
-    for fields in pending:
+    for values, start in pending:
         seq += 1
-        values = {"seq": seq, "at": at, "prev_hash": prev, **fields._asdict()}
-        values["hash"] = prev = entry_hash(_Row(values))
-        rows.append(values)
-    # Core: the values are masked already and the hash covers them as they are.
-    db.session.execute(sa.insert(AuditEntry.__table__), rows)
+        digest = _link(start, prev, seq)
+        rows.append({**values, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    # The values are masked already and the hash covers them as they are.
+    insert_many(AuditEntry.__table__, rows)
     head.seq, head.hash = seq, prev
 
 

@@ -21,7 +21,7 @@ from caseflow.identity import mask_aadhaar
 from caseflow.machine import TransitionRefused
 from caseflow.schemes.models import Scheme
 from caseflow.scope import path_in_scope
-from caseflow.sequences import next_value
+from caseflow.sequences import insert_rows, next_value
 from caseflow.textguard import masked_json
 
 
@@ -276,26 +276,6 @@ def _step_events(taken: list, actor, trigger: str, data: dict) -> list[int]:
 def insert_events(rows: list[dict]) -> list[int]:
     """Insert timeline events (machine values, masked text) in one statement; their ids, in order."""
     return insert_rows(CaseEvent.__table__, rows)
-
-
-def insert_rows(table: sa.Table, rows: list[dict]) -> list[int]:
-    """Insert `rows` with one statement; the ids they were given, in the order of `rows`.
-
-    PostgreSQL: INSERT … RETURNING, sorted by the parameters' order. SQLite cannot promise that
-    order for a multi-row RETURNING (SQLAlchemy would send one row per statement): the rows go
-    in one executemany and their ids are read back, which is exact because the transaction
-    holds SQLite's write lock (BEGIN IMMEDIATE) and rowids are given in insertion order.
-    """
-    if not rows:
-        return []
-    if db.session.get_bind().dialect.name != "sqlite":
-        return list(db.session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
-    before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0)))
-    db.session.execute(sa.insert(table), rows)
-    ids = list(db.session.scalars(sa.select(table.c.id).where(table.c.id > before).order_by(table.c.id)))
-    if len(ids) != len(rows):
-        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} found")
-    return ids
 
 
 def log_follow_up(

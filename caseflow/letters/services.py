@@ -19,7 +19,7 @@ from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.cases import routing
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
-from caseflow.cases.services import insert_events, insert_rows
+from caseflow.cases.services import insert_events
 from caseflow.cases.signals import Taken
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
@@ -27,7 +27,7 @@ from caseflow.extensions import db
 from caseflow.identity import mask_aadhaar
 from caseflow.letters import render, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
-from caseflow.sequences import next_values, next_values_many
+from caseflow.sequences import insert_rows, next_values, next_values_many
 
 
 class LetterError(Refused):
