@@ -209,10 +209,13 @@ def _write_cases(cases: list[Case]) -> None:
     # Not flushed first: the ORM would write these very changes itself.
     with db.session.no_autoflush:
         for rows in groups.values():
-            done = db.session.execute(
-                sa.update(table).where(table.c.id == sa.bindparam("b_id"), table.c.version == sa.bindparam("b_version")),
-                rows)
-            if done.rowcount != len(rows):
+            if db.session.get_bind().dialect.name == "postgresql":
+                done = _update_from_arrays(table, rows)
+            else:
+                done = db.session.execute(
+                    sa.update(table).where(table.c.id == sa.bindparam("b_id"),
+                                           table.c.version == sa.bindparam("b_version")), rows).rowcount
+            if done != len(rows):
                 # Another transaction committed a newer version between our read and our write.
                 raise Stale()
         for case, values in core:
@@ -224,6 +227,27 @@ def _write_cases(cases: list[Case]) -> None:
             if not state.committed_state:
                 state._commit_all(state.dict, db.session.identity_map)
     _flush()
+
+
+def _update_from_arrays(table: sa.Table, rows: list[dict]) -> int:
+    """PostgreSQL: the rows' updates as one statement, `UPDATE … FROM unnest(arrays)`, each row
+    matched on its id and the version read (one round trip and one short query for the batch,
+    instead of one statement per case). The number of rows updated."""
+    dialect = db.session.get_bind().dialect
+    keys = [key for key in rows[0] if key not in ("b_id", "b_version")]
+    columns = [table.c[key] for key in keys]
+    convert = [c.type.bind_processor(dialect) for c in columns]
+    arrays = {"b_id": [row["b_id"] for row in rows], "b_version": [row["b_version"] for row in rows]}
+    for i, (key, processor) in enumerate(zip(keys, convert, strict=True)):
+        arrays[f"v{i}"] = [row[key] if processor is None else processor(row[key]) for row in rows]
+    casts = ["CAST(:b_id AS INTEGER[])", "CAST(:b_version AS INTEGER[])"] + [
+        f"CAST(:v{i} AS {c.type.compile(dialect)}[])" for i, c in enumerate(columns)]
+    names = ["b_id", "b_version"] + [f"v{i}" for i in range(len(columns))]
+    sets = ", ".join(f"{dialect.identifier_preparer.quote(c.name)} = v.v{i}" for i, c in enumerate(columns))
+    statement = sa.text(
+        f"UPDATE {table.name} SET {sets} FROM unnest({', '.join(casts)}) AS v({', '.join(names)}) "
+        f"WHERE {table.name}.id = v.b_id AND {table.name}.version = v.b_version")
+    return db.session.execute(statement, arrays).rowcount
 
 
 _guarded: frozenset | None = None
