@@ -75,10 +75,11 @@ class Route:
 class Lookups:
     """What routing reads, remembered: for one attempt, or a whole sweep run (`memo=True`).
 
-    A sweep run works on one clock and meets the same (settlement, office kind) pairs again
-    and again: it keeps office ids (ORM objects expire at every batch's commit) and due dates
-    per time limit, and `prepare_blocks` asks once per batch which offices each case must
-    avoid. An office an administrator adds during a run is seen by the next run.
+    A sweep run works on one clock and meets thousands of settlements: it reads every office's
+    place and kind once (a few thousand rows) and resolves offices from that in Python, keeps
+    the office ids it found (ORM objects expire at every batch's commit) and due dates per time
+    limit, and `prepare_blocks` asks once per batch which offices each case must avoid. An
+    office an administrator adds during a run is seen by the next run.
     """
 
     def __init__(self, memo: bool = False):
