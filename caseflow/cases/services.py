@@ -160,7 +160,7 @@ def transition_many(cases: list[Case], actor, trigger: str, data: dict, *, expec
             taken.append((i, case, route, before, from_level, moved))
         if not taken:
             return results
-        _write_cases([case for _i, case, *_rest in taken])
+        write_cases([case for _i, case, *_rest in taken])
         event_ids = _step_events(taken, actor, trigger, data)
         for (i, case, route, _before, from_level, _moved), event_id in zip(taken, event_ids, strict=True):
             results[i] = event_id
@@ -184,7 +184,7 @@ def _refusal(case: Case, actor, trigger: str, expected_version: int | None):
     return None
 
 
-def _write_cases(cases: list[Case]) -> None:
+def write_cases(cases: list[Case]) -> None:
     """Write what the steps changed on `cases`, checking each row's version as the ORM would.
 
     Changes of machine values only (status, level, office, dates, flags: the sweep's

@@ -26,9 +26,9 @@ from sqlalchemy.orm import lazyload
 from caseflow.areas.models import Area, Office
 from caseflow.audit.services import record
 from caseflow.cases import routing, workflow
-from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, CaseStatus, EventKind
+from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus, EventKind
 from caseflow.cases.routing import Lookups, Route
-from caseflow.cases.services import transition_many
+from caseflow.cases.services import insert_events, transition_many, write_cases
 from caseflow.db import today, utcnow
 from caseflow.escalation.models import SweepRun
 from caseflow.extensions import db
@@ -125,13 +125,15 @@ def sweep_batch(cases: list[Case], lookups: Lookups) -> list[tuple[Outcome, Rout
     """
     outcomes: list[tuple[Outcome, Route | None]] = []
     moving: list[int] = []
+    flagged: list[tuple[Case, Route]] = []
     for case in cases:
         outcome, route = preview(case, lookups)
         if outcome is not Outcome.CHANGED and route.attention is not None:
-            flag(case, route)
+            flagged.append((case, route))
         elif outcome is Outcome.ESCALATED:
             moving.append(len(outcomes))
         outcomes.append((outcome, route))
+    flag_many(flagged)
     if moving:
         batch = [cases[i] for i in moving]
         results = transition_many(batch, workflow.SYSTEM, "escalate", {},
@@ -143,21 +145,37 @@ def sweep_batch(cases: list[Case], lookups: Lookups) -> list[tuple[Outcome, Rout
 
 
 def flag(case: Case, route: Route) -> bool:
-    """Put the case on a supervisor's list. Only a new or changed flag writes an event and an audit entry."""
-    attention = route.attention
-    if case.attention is attention:
-        return False
-    case.attention, case.attention_since = attention, today()
-    details: dict = {"attention": attention.value}
-    if route.missing_level is not None:
-        ladder_level = case.scheme.level(route.missing_level)
-        details.update(missing_level=route.missing_level, office_kind_id=ladder_level.office_kind_id)
-    if route.skipped:
-        details["skipped_levels"] = list(route.skipped)
-    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.ATTENTION, actor_id=None, level=case.level or None,
-                             office_id=case.office_id, details=details))
-    record("case.attention", actor=None, obj=case, data=details)
-    return True
+    """Put the case on a supervisor's list: `flag_many` with one case."""
+    return flag_many([(case, route)]) == 1
+
+
+def flag_many(flags: list[tuple[Case, Route]]) -> int:
+    """Put cases on a supervisor's list. Only a new or changed flag writes an event and an audit
+    entry; the cases are written in one statement and the events in one insert. How many changed."""
+    changed, rows, entries = [], [], []
+    on = today()
+    for case, route in flags:
+        attention = route.attention
+        if case.attention is attention:
+            continue
+        case.attention, case.attention_since = attention, on
+        details: dict = {"attention": attention.value}
+        if route.missing_level is not None:
+            ladder_level = case.scheme.level(route.missing_level)
+            details.update(missing_level=route.missing_level, office_kind_id=ladder_level.office_kind_id)
+        if route.skipped:
+            details["skipped_levels"] = list(route.skipped)
+        changed.append(case)
+        rows.append({"case_id": case.id, "kind": EventKind.ATTENTION, "actor_id": None, "level": case.level or None,
+                     "office_id": case.office_id, "details": details, "at": utcnow()})
+        entries.append((case, details))
+    if not changed:
+        return 0
+    write_cases(changed)
+    insert_events(rows)
+    for case, details in entries:
+        record("case.attention", actor=None, obj=case, data=details)
+    return len(changed)
 
 
 def release_moved_on(after_id: int, limit: int, *, lock: bool) -> tuple[int, int | None]:
