@@ -114,10 +114,10 @@ def _connect_domains() -> None:
     from caseflow.cases import routing, signals
     from caseflow.letters import background, render
     from caseflow.letters.models import LetterKind
-    from caseflow.letters.services import on_step_taken
+    from caseflow.letters.services import on_steps_taken
 
     routing.register_blocker(blocked_offices_by_case)
-    signals.step_taken.connect(on_step_taken)
+    signals.steps_taken.connect(on_steps_taken)
     render.register_context(LetterKind.REFERRAL, referral_letter_extras)
     background.register()  # drafted letters are rendered by the job queue's workers
 

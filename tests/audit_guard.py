@@ -10,6 +10,8 @@ the database, not the services, so it also covers code that forgot to call `reco
   tables it wrote must include `audit_entries` unless it wrote only the audit tables
   themselves, the login throttle counters, the session rows (whose writes are the audited
   sign-in and sign-out, or a session's last use) and the sweep's heartbeat;
+- rows inserted in bulk by caseflow.sequences.insert_many (COPY on PostgreSQL, which bypasses
+  the cursor events) are heard through its `bulk_inserted` signal and count the same;
 - every audit entry inserted must carry a payload of ids and words from a fixed vocabulary
   (`vocabulary()`: built from the code, not from data anyone typed); any other string fails
   the test that wrote it. The chain keeps entries for ever, so nothing erasable may enter it.
@@ -21,6 +23,7 @@ Test code outside dispatched requests (fixtures building a world, code run in a
 import re
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -110,6 +113,17 @@ def _after_execute(conn, cursor, statement, parameters, context, executemany):
     stack = _stack(conn)
     if stack:
         stack[-1].tables.add(found.group(1).lower())
+
+
+def _bulk_inserted(table, *, connection, rows):
+    """caseflow.sequences.insert_many: rows written beside the cursor events (COPY on PostgreSQL)."""
+    if rows:
+        stack = _stack(connection)
+        if stack:
+            stack[-1].tables.add(table.name)
+    if table.name == "audit_entries":
+        for row in rows:
+            _check_payload(None, connection, SimpleNamespace(action=row["action"], data=row["data"]))
 
 
 def _check(frame: _Frame) -> None:
@@ -214,6 +228,9 @@ def pytest_configure(config):
                            ("after_cursor_execute", _after_execute)):
         sa.event.listen(Engine, name, listener)
     sa.event.listen(AuditEntry, "before_insert", _check_payload)
+    from caseflow.sequences import bulk_inserted
+
+    bulk_inserted.connect(_bulk_inserted)
     request_started.connect(_dispatched)
 
 

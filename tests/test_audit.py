@@ -590,6 +590,8 @@ def test_a_failure_between_the_change_and_its_entry_leaves_neither(app, committe
         return taken
 
     monkeypatch.setattr(audit, "entry_hash", broken_hash)
+    # A step's entries are appended together (audit.appended_together), hashed by _link.
+    monkeypatch.setattr(audit, "_link", lambda start, prev, seq: broken_hash(None))
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     if action == "step":
         response = client.post(f"/cases/{case_id}/do/escalate",

@@ -8,18 +8,26 @@ writer already holds the database lock), so entries get contiguous sequence numb
 chain never forks. The price: every transaction that records holds that lock from its first
 `record` until it commits, so writing transactions serialise on it. Keep them short and call
 `record` after the change has been flushed.
+
+A batch (the sweep) records inside `appended_together()`: its entries wait in the session and
+are appended at the end of the block with one bulk INSERT, their chain computed in Python, so
+the head is locked only for that append and the commit that follows, not for the whole batch.
 """
+import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from caseflow.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from caseflow.db import utcnow
 from caseflow.extensions import db
+from caseflow.sequences import insert_many
 from caseflow.textguard import masked_json
 
 
@@ -85,6 +93,8 @@ def _lock_head() -> AuditHead:
         session.add(head)
         session.flush()
     session.info["audit_head"] = (_current_transaction(session), head)
+    # When the head was locked: the sweep reports how long it held it (until its commit).
+    session.info["audit_head_locked_at"] = time.perf_counter()
     return head
 
 
@@ -98,7 +108,7 @@ def changed_fields(obj, *names: str) -> list[str]:
 
 
 def record(action: str, *, actor, obj=None, object_type: str | None = None, object_id=None,
-           area_path: str | None = None, data: dict | None = None) -> AuditEntry:
+           area_path: str | None = None, data: dict | None = None) -> AuditEntry | None:
     """Append one entry. `obj` fills type, id and area from a model instance.
 
     `actor` is always given by the calling service (None for the command line and the sweep):
@@ -109,14 +119,11 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
     """
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()  # a new object gets its id
-    head = _lock_head()
     if obj is not None:
         object_type = object_type or obj.__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
         area_path = area_path or getattr(obj, "area_path", None)
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        at=utcnow().replace(microsecond=0),
+    fields = _Pending(
         actor_id=getattr(actor, "id", actor),
         action=action,
         object_type=object_type,
@@ -124,13 +131,80 @@ def record(action: str, *, actor, obj=None, object_type: str | None = None, obje
         area_path=area_path,
         # Masked before hashing: the flush guard would otherwise change what the hash covers.
         data=masked_json(_jsonable(data or {})),
-        prev_hash=head.hash,
     )
+    pending = db.session.info.get("audit_pending")
+    if pending is not None:
+        pending.append(_prepared(fields, utcnow().replace(microsecond=0)))
+        return None
+    head = _lock_head()
+    entry = AuditEntry(seq=head.seq + 1, at=utcnow().replace(microsecond=0), prev_hash=head.hash, **fields._asdict())
     entry.hash = entry_hash(entry)
     head.seq, head.hash = entry.seq, entry.hash
     # Written with the rest of the transaction at its next flush: many entries go in one batch.
     db.session.add(entry)
     return entry
+
+
+def _prepared(fields: "_Pending", at: datetime) -> tuple[dict, bytes]:
+    """The entry's values, and the start of its canonical form: everything but the two fields
+    only the head can give (prev_hash and seq, the last two keys in sorted order). Under the
+    lock only those are appended and hashed, so the lock is held for the append alone."""
+    values = {"at": at, **fields._asdict()}
+    payload = {"at": at.isoformat(), **fields._asdict(), "data": fields.data or {}}
+    start = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return values, start[:-1].encode()
+
+
+class _Pending(NamedTuple):
+    """An entry recorded inside `appended_together()`, not yet in the chain."""
+
+    actor_id: int | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    area_path: str | None
+    data: dict
+
+
+@contextlib.contextmanager
+def appended_together():
+    """Entries recorded in the block are appended when it ends, together (see the module's docstring).
+
+    Nested blocks join the outer one. If the block raises, its entries are dropped with the
+    work they recorded (the caller rolls back).
+    """
+    session = db.session()
+    if session.info.get("audit_pending") is not None:
+        yield
+        return
+    session.info["audit_pending"] = pending = []
+    try:
+        yield
+    finally:
+        session.info.pop("audit_pending", None)
+    _append(pending)
+
+
+def _link(start: bytes, prev: str, seq: int) -> str:
+    """`entry_hash` of a prepared entry (see `_prepared`) once it is given its place in the chain."""
+    return hashlib.sha256(start + f',"prev_hash":"{prev}","seq":{seq}}}'.encode()).hexdigest()
+
+
+def _append(pending: list[tuple[dict, bytes]]) -> None:
+    """Chain and insert `pending` in one statement; the head is locked (and the session flushed) first."""
+    if not pending:
+        return
+    head = _lock_head()
+    seq, prev = head.seq, head.hash
+    rows = []
+    for values, start in pending:
+        seq += 1
+        digest = _link(start, prev, seq)
+        rows.append({**values, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    # The values are masked already and the hash covers them as they are.
+    insert_many(AuditEntry.__table__, rows)
+    head.seq, head.hash = seq, prev
 
 
 @dataclass

@@ -21,12 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from caseflow.areas.models import Office, path_ids
 from caseflow.areas.services import resolve_office
 from caseflow.cases.models import Attention, Case
 from caseflow.db import today
+from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
 
 # A provider takes case ids and answers {case id: office ids the case must not be routed to}.
@@ -72,10 +75,11 @@ class Route:
 class Lookups:
     """What routing reads, remembered: for one attempt, or a whole sweep run (`memo=True`).
 
-    A sweep run works on one clock and meets the same (settlement, office kind) pairs again
-    and again: it keeps office ids (ORM objects expire at every batch's commit) and due dates
-    per time limit, and `prepare_blocks` asks once per batch which offices each case must
-    avoid. An office an administrator adds during a run is seen by the next run.
+    A sweep run works on one clock and meets thousands of settlements: it reads every office's
+    place and kind once (a few thousand rows) and resolves offices from that in Python, keeps
+    the office ids it found (ORM objects expire at every batch's commit) and due dates per time
+    limit, and `prepare_blocks` asks once per batch which offices each case must avoid. An
+    office an administrator adds during a run is seen by the next run.
     """
 
     def __init__(self, memo: bool = False):
@@ -86,13 +90,29 @@ class Lookups:
         self._known: set[int] = set()  # cases whose blocks are in _blocks (none listed: none)
         self._routes: dict[tuple, Route] = {}
         self._kept: list = []
+        self._offices: dict[tuple[int, int], int] | None = None
 
     def office_id(self, area_path: str, kind_id: int) -> int | None:
         key = (area_path, kind_id)
         if key not in self._office_ids:
-            office = resolve_office(area_path, kind_id)
-            self._office_ids[key] = office.id if office is not None else None
+            if self.memo:
+                self._office_ids[key] = self._nearest(area_path, kind_id)
+            else:
+                office = resolve_office(area_path, kind_id)
+                self._office_ids[key] = office.id if office is not None else None
         return self._office_ids[key]
+
+    def _nearest(self, area_path: str, kind_id: int) -> int | None:
+        """`resolve_office` answered from every office's place and kind, read once for the run:
+        a sweep meets thousands of settlements, each of which would otherwise cost a query."""
+        if self._offices is None:
+            self._offices = {(area_id, kind): office_id for office_id, area_id, kind in
+                             db.session.execute(sa.select(Office.id, Office.area_id, Office.kind_id))}
+        for area_id in reversed(path_ids(area_path)):  # deepest first
+            office_id = self._offices.get((area_id, kind_id))
+            if office_id is not None:
+                return office_id
+        return None
 
     def prepare_blocks(self, case_ids: list[int]) -> None:
         """One question for a whole batch instead of one per case."""

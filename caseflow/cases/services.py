@@ -5,10 +5,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.services import district_of
-from caseflow.audit.services import record
+from caseflow.audit.services import appended_together, record
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import routing, signals, workflow
@@ -16,10 +17,12 @@ from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus,
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
+from caseflow.identity import mask_aadhaar
 from caseflow.machine import TransitionRefused
 from caseflow.schemes.models import Scheme
 from caseflow.scope import path_in_scope
-from caseflow.sequences import next_value
+from caseflow.sequences import insert_rows, next_value
+from caseflow.textguard import masked_json
 
 
 class CaseError(Refused):
@@ -112,52 +115,191 @@ def _move_details(case: Case, trigger: str, actor, route: routing.Route, from_le
 
 def transition(case: Case, actor, trigger: str, data: dict, *, expected_version: int | None,
                lookups: routing.Lookups | None = None) -> CaseEvent:
-    """Take one step of the case machine: the only path for every step, moves included.
+    """Take one step of the case machine: `transition_many` with a batch of one.
 
-    Escalation from the case page, an appeal and the sweep all come here: the machine's
-    guards decide (each once), routing says where the case goes (skipping accused offices),
-    the step sets level, office and due date, the event and the audit entry are written,
-    and `signals.step_taken` lets the letters domain draft and supersede letters. Raises
-    Stale or TransitionRefused and then changes nothing. `lookups`: the sweep's memo.
+    Raises Stale or TransitionRefused and then changes nothing; returns the step's event.
     """
-    _check_version(case, expected_version)
-    if trigger not in workflow.TRIGGERS:
-        raise TransitionRefused([_l("This action is not possible now.")])
-    if actor is not workflow.SYSTEM and not path_in_scope(actor, case.area_path):
-        raise TransitionRefused([_l("The case is outside your areas.")])
-    with routing.using(lookups):
-        step, problems = workflow.CASE_MACHINE.decide(case, actor, trigger, data)
-        if step is None:
-            raise TransitionRefused(problems)
-        route = _route(case, trigger, step.dest)
-        plan = {} if route is None else {
-            "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route)}
-        before, from_level = case.status, case.level
-        moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
-        workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)
-        event = _step_event(case, actor, trigger, data, before, moved)
-        if route is not None and route.skipped:
-            record("case.bias_skip", actor=actor, obj=case, data={
-                "from_level": from_level, "to_level": case.level, "skipped_levels": list(route.skipped)})
+    [result] = transition_many([case], actor, trigger, data, expected_versions=[expected_version], lookups=lookups)
+    if isinstance(result, Exception):
+        raise result
+    return db.session.get(CaseEvent, result)
+
+
+def transition_many(cases: list[Case], actor, trigger: str, data: dict, *, expected_versions: list[int | None],
+                    lookups: routing.Lookups | None = None) -> list[int | Stale | TransitionRefused]:
+    """Take one step of the case machine on each of `cases`: the only path for every step, moves included.
+
+    Escalation from the case page (a batch of one), an appeal and the sweep (a batch of
+    hundreds) all come here. Per case, in Python: the version the caller saw is checked, the
+    machine's guards decide (each once), routing says where the case goes (skipping accused
+    offices; `lookups` is the sweep's memo) and the step sets level, office and due date.
+    Then for the whole batch: the cases are updated (one statement per set of changed
+    columns), the events inserted in one statement, the audit entries appended together, and
+    `signals.steps_taken` lets the letters domain draft and supersede letters for the batch.
+
+    Returns, per case in order, its TRANSITION event's id, or the Stale / TransitionRefused
+    that says why that case was left unchanged.
+    """
+    results: list = [None] * len(cases)
+    taken: list[tuple[int, Case, routing.Route | None, CaseStatus, int, dict]] = []
+    with routing.using(lookups), appended_together():
+        for i, (case, expected) in enumerate(zip(cases, expected_versions, strict=True)):
+            refused = _refusal(case, actor, trigger, expected)
+            if refused is None:
+                step, problems = workflow.CASE_MACHINE.decide(case, actor, trigger, data)
+                refused = TransitionRefused(problems) if step is None else None
+            if refused is not None:
+                results[i] = refused
+                continue
+            route = _route(case, trigger, step.dest)
+            plan = {} if route is None else {
+                "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route)}
+            before, from_level = case.status, case.level
+            moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
+            workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)
+            taken.append((i, case, route, before, from_level, moved))
+        if not taken:
+            return results
+        write_cases([case for _i, case, *_rest in taken])
+        event_ids = _step_events(taken, actor, trigger, data)
+        for (i, case, route, _before, from_level, _moved), event_id in zip(taken, event_ids, strict=True):
+            results[i] = event_id
+            if route is not None and route.skipped:
+                record("case.bias_skip", actor=actor, obj=case, data={
+                    "from_level": from_level, "to_level": case.level, "skipped_levels": list(route.skipped)})
         # Still inside the routing memo: the letters domain asks routing for the office to copy in.
-        signals.step_taken.send(case, actor=actor, trigger=trigger, event=event, route=route)
+        signals.steps_taken.send(trigger, actor=actor, taken=[
+            signals.Taken(case=case, event_id=event_id, route=route, from_level=from_level)
+            for (_i, case, route, _b, from_level, _m), event_id in zip(taken, event_ids, strict=True)])
+    return results
+
+
+def _refusal(case: Case, actor, trigger: str, expected_version: int | None):
+    if expected_version is None or case.version != expected_version:
+        return Stale()
+    if trigger not in workflow.TRIGGERS:
+        return TransitionRefused([_l("This action is not possible now.")])
+    if actor is not workflow.SYSTEM and not path_in_scope(actor, case.area_path):
+        return TransitionRefused([_l("The case is outside your areas.")])
+    return None
+
+
+def write_cases(cases: list[Case]) -> None:
+    """Write what the steps changed on `cases`, checking each row's version as the ORM would.
+
+    Changes of machine values only (status, level, office, dates, flags: the sweep's
+    escalations) go in one UPDATE per set of changed columns, executed for all the cases at
+    once; the objects are then marked as stored. A step that wrote text (a reason, a reference)
+    is flushed through the ORM, where caseflow/textguard.py masks or refuses what it must.
+    """
+    table = Case.__table__
+    guarded = _guarded_keys()
+    groups: dict[frozenset, list[dict]] = {}
+    core: list[tuple[Case, dict]] = []
+    now = utcnow()
+    for case in cases:
+        state = sa.inspect(case)
+        keys = frozenset(state.committed_state)
+        if not keys or keys & guarded or not keys <= _column_keys():
+            continue
+        values = {key: getattr(case, key) for key in keys if key not in ("version", "updated_at")}
+        values.update(updated_at=now, version=case.version + 1)
+        groups.setdefault(frozenset(values), []).append({"b_id": case.id, "b_version": case.version, **values})
+        core.append((case, values))
+    # Not flushed first: the ORM would write these very changes itself.
+    with db.session.no_autoflush:
+        for rows in groups.values():
+            if db.session.get_bind().dialect.name == "postgresql":
+                done = _update_from_arrays(table, rows)
+            else:
+                done = db.session.execute(
+                    sa.update(table).where(table.c.id == sa.bindparam("b_id"),
+                                           table.c.version == sa.bindparam("b_version")), rows).rowcount
+            if done != len(rows):
+                # Another transaction committed a newer version between our read and our write.
+                raise Stale()
+        for case, values in core:
+            for key, value in values.items():
+                set_committed_value(case, key, value)
+            # Stored: off the session's list of modified objects, which every flush walks
+            # attribute by attribute (set_committed_value leaves the object on it).
+            state = sa.inspect(case)
+            if not state.committed_state:
+                state._commit_all(state.dict, db.session.identity_map)
     _flush()
-    return event
 
 
-def _step_event(case: Case, actor, trigger: str, data: dict, before: CaseStatus, moved: dict) -> CaseEvent:
-    """The step's timeline event and its audit entry (field names only: values may be free text)."""
+def _update_from_arrays(table: sa.Table, rows: list[dict]) -> int:
+    """PostgreSQL: the rows' updates as one statement, `UPDATE … FROM unnest(arrays)`, each row
+    matched on its id and the version read (one round trip and one short query for the batch,
+    instead of one statement per case). The number of rows updated."""
+    dialect = db.session.get_bind().dialect
+    keys = [key for key in rows[0] if key not in ("b_id", "b_version")]
+    columns = [table.c[key] for key in keys]
+    convert = [c.type.bind_processor(dialect) for c in columns]
+    arrays = {"b_id": [row["b_id"] for row in rows], "b_version": [row["b_version"] for row in rows]}
+    for i, (key, processor) in enumerate(zip(keys, convert, strict=True)):
+        arrays[f"v{i}"] = [row[key] if processor is None else processor(row[key]) for row in rows]
+    casts = ["CAST(:b_id AS INTEGER[])", "CAST(:b_version AS INTEGER[])"] + [
+        f"CAST(:v{i} AS {c.type.compile(dialect)}[])" for i, c in enumerate(columns)]
+    names = ["b_id", "b_version"] + [f"v{i}" for i in range(len(columns))]
+    sets = ", ".join(f"{dialect.identifier_preparer.quote(c.name)} = v.v{i}" for i, c in enumerate(columns))
+    statement = sa.text(
+        f"UPDATE {table.name} SET {sets} FROM unnest({', '.join(casts)}) AS v({', '.join(names)}) "
+        f"WHERE {table.name}.id = v.b_id AND {table.name}.version = v.b_version")
+    return db.session.execute(statement, arrays).rowcount
+
+
+_guarded: frozenset | None = None
+_columns: frozenset | None = None
+
+
+def _column_keys() -> frozenset:
+    global _columns
+    if _columns is None:
+        _columns = frozenset(prop.key for prop in sa.inspect(Case).column_attrs)
+    return _columns
+
+
+def _guarded_keys() -> frozenset:
+    """The case's columns caseflow/textguard.py looks at: free text, references and JSON."""
+    global _guarded
+    if _guarded is None:
+        _guarded = frozenset(
+            prop.key for prop in sa.inspect(Case).column_attrs
+            if isinstance(col := prop.columns[0], sa.Column) and isinstance(col.type, sa.String | sa.JSON)
+            and not isinstance(col.type, sa.Enum) and not col.info.get("machine"))
+    return _guarded
+
+
+def _step_events(taken: list, actor, trigger: str, data: dict) -> list[int]:
+    """The steps' timeline events, inserted in one statement, and their audit entries (field names
+    only: values may be free text). Text is masked here as the flush guard would mask it."""
     details = {k: (v.value if hasattr(v, "value") else v.isoformat() if isinstance(v, date) else v)
                for k, v in data.items() if k not in ("reason", "override_reason") and v not in (None, "", False)}
-    event = _event(case, actor, EventKind.TRANSITION, trigger=trigger, from_status=before, to_status=case.status,
-                   level=case.level or None, office_id=case.office_id,
-                   note=data.get("reason") or data.get("override_reason") or None, details={**details, **moved})
-    _flush()
-    record("case.transition", actor=actor, obj=case, data={
-        "trigger": trigger, "from": before, "to": case.status, "level": case.level or None,
-        "office_id": case.office_id, "event_id": event.id,
-        "fields": sorted(k for k, v in data.items() if v not in (None, ""))})
-    return event
+    note = data.get("reason") or data.get("override_reason") or None
+    note = mask_aadhaar(note) if isinstance(note, str) else note
+    actor_id = getattr(actor, "id", None)
+    rows = [{"case_id": case.id, "kind": EventKind.TRANSITION, "actor_id": actor_id, "trigger": trigger,
+             "from_status": before, "to_status": case.status, "level": case.level or None,
+             "office_id": case.office_id, "note": note, "details": masked_json({**details, **moved}),
+             "at": utcnow()}
+            for _i, case, _route, before, _from_level, moved in taken]
+    event_ids = insert_events(rows)
+    fields = sorted(k for k, v in data.items() if v not in (None, ""))
+    for (_i, case, _route, before, _from_level, _moved), event_id in zip(taken, event_ids, strict=True):
+        record("case.transition", actor=actor, obj=case, data={
+            "trigger": trigger, "from": before, "to": case.status, "level": case.level or None,
+            "office_id": case.office_id, "event_id": event_id, "fields": fields})
+        # A timeline already loaded on the object would not show the event written beside the ORM.
+        if "events" not in sa.inspect(case).unloaded:
+            db.session.expire(case, ["events"])
+    return event_ids
+
+
+def insert_events(rows: list[dict]) -> list[int]:
+    """Insert timeline events (machine values, masked text) in one statement; their ids, in order."""
+    return insert_rows(CaseEvent.__table__, rows)
 
 
 def log_follow_up(

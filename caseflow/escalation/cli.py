@@ -17,6 +17,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
+from caseflow.audit.services import appended_together
 from caseflow.cases.models import WAITING_STATUSES
 from caseflow.db import fixed_today, read_only_transaction, today
 from caseflow.escalation import services
@@ -84,6 +85,7 @@ class Sweep:
         self.refused: list[str] = []
         self.postgres = db.engine.dialect.name == "postgresql"
         self.run_id: int | None = None
+        self.head_held = 0.0  # the longest the audit head stayed locked, in seconds (lock to commit)
 
     def run(self) -> tuple[Counter, list[str]]:
         s = self.services
@@ -143,21 +145,25 @@ class Sweep:
             return None
         cases = s.load_cases([case_id for case_id, _due in rows])
         s.prepare_batch(cases, self.lookups)
-        lines, counts, refused = [], Counter(), []
-        for case in cases:
-            from_level = case.level
+        from_levels = [case.level for case in cases]
+        # The batch's audit entries are appended together at the end, just before the commit:
+        # the audit head is locked for that append only, not while the batch is worked out.
+        with appended_together():
             if self.dry_run:
-                outcome, route = s.preview(case, self.lookups)
+                outcomes = [s.preview(case, self.lookups) for case in cases]
             else:
-                outcome, route = s.sweep_case(case, self.lookups)
-            counts[outcome.value] += 1
-            if outcome is s.Outcome.REFUSED:
-                refused.append(case.reference)
-            line = self._describe(case, from_level, outcome, route)
-            if line and (self.dry_run or outcome in (s.Outcome.REFUSED, s.Outcome.NEEDS_CONFIGURATION)):
-                lines.append(line)
-        last_id, last_due = rows[-1]
-        return self._beating(((last_due, last_id), lines, counts, refused), counts)
+                outcomes = s.sweep_batch(cases, self.lookups)
+            lines, counts, refused = [], Counter(), []
+            for case, from_level, (outcome, route) in zip(cases, from_levels, outcomes, strict=True):
+                counts[outcome.value] += 1
+                if outcome is s.Outcome.REFUSED:
+                    refused.append(case.reference)
+                if self.dry_run or outcome in (s.Outcome.REFUSED, s.Outcome.NEEDS_CONFIGURATION):
+                    line = self._describe(case, from_level, outcome, route)
+                    if line:
+                        lines.append(line)
+            last_id, last_due = rows[-1]
+            return self._beating(((last_due, last_id), lines, counts, refused), counts)
 
     def _describe(self, case, from_level, outcome, route) -> str | None:
         """One line per case, references and levels only (no personal data in logs)."""
@@ -185,7 +191,11 @@ class Sweep:
                     db.session.commit()
                 else:
                     db.session.rollback()
+                locked_at = db.session.info.pop("audit_head_locked_at", None)
+                if locked_at is not None:
+                    self.head_held = max(self.head_held, time.perf_counter() - locked_at)
             except OperationalError as exc:
+                db.session.info.pop("audit_head_locked_at", None)
                 # Deadlock with another writer (PostgreSQL) or the write lock not granted in
                 # time (SQLite): nothing was committed, so the batch can simply run again.
                 db.session.rollback()
@@ -208,6 +218,8 @@ class Sweep:
         self.echo(f"Summary: {verb}escalated {c['escalated']:,}; {verb}stalled at the top {c['stalled_at_top']:,}; "
                    f"could not resolve an addressee {c['needs_configuration']:,}; "
                    f"changed meanwhile {c['changed']:,}; refused {c['refused']:,}.")
+        if not self.dry_run:
+            self.echo(f"The audit head was locked for at most {self.head_held * 1000:,.0f} ms at a time.")
         if not self.dry_run and pending:
             self.echo(f"{pending:,} overdue cases are neither escalated nor flagged: another sweep or a user held "
                        "them; the next run takes them.")

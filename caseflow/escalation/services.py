@@ -3,10 +3,11 @@ is flagged for a supervisor. Never nothing, never silently.
 
 - `overdue_batch` / `load_cases` / `prepare_batch`: the sweep's one selection query per batch
   and what it reads once for the whole batch.
-- `sweep_case`: escalates one case through `caseflow.cases.services.transition` — the same
-  path as an escalation from the case page or an appeal (routing with the bias skip, event,
-  audit entry, letter) — with the system actor, or flags it (stalled at the top, needs
-  configuration) when `caseflow.cases.routing.route_up` finds nowhere to go.
+- `sweep_batch`: escalates a batch of cases through `caseflow.cases.services.transition_many`
+  — the same path as an escalation from the case page (a batch of one) or an appeal (routing
+  with the bias skip, events, audit entries, letters) — with the system actor, and flags
+  those (stalled at the top, needs configuration) for which `caseflow.cases.routing.route_up`
+  finds nowhere to go.
 - `start_run` / `heartbeat` / `finish_run` / `release_moved_on` / `still_pending`: the run's
   record; `mark_interrupted`: a run whose process died (killed, machine down) is found by the
   next run and recorded as interrupted, with how far it got.
@@ -25,9 +26,9 @@ from sqlalchemy.orm import lazyload
 from caseflow.areas.models import Area, Office
 from caseflow.audit.services import record
 from caseflow.cases import routing, workflow
-from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, CaseStatus, EventKind
+from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus, EventKind
 from caseflow.cases.routing import Lookups, Route
-from caseflow.cases.services import transition
+from caseflow.cases.services import insert_events, transition_many, write_cases
 from caseflow.db import today, utcnow
 from caseflow.escalation.models import SweepRun
 from caseflow.extensions import db
@@ -113,44 +114,68 @@ def preview(case: Case, lookups: Lookups) -> tuple[Outcome, Route | None]:
     return Outcome.ESCALATED, route
 
 
-def sweep_case(case: Case, lookups: Lookups) -> tuple[Outcome, Route | None]:
-    """Escalate one overdue case by exactly one step, or flag why it cannot move.
+def sweep_batch(cases: list[Case], lookups: Lookups) -> list[tuple[Outcome, Route | None]]:
+    """Escalate each overdue case of the batch by exactly one step, or flag why it cannot move.
 
     The predicate is checked again here, inside the batch's transaction and after the lock:
     a case someone sanctioned, or another sweep escalated, since the selection is left alone.
-    The escalation is `transition(..., "escalate")` with the system actor, whom the step's
-    guards admit for overdue cases only: exactly what a user's escalation does.
+    The escalations are one `transition_many(..., "escalate")` with the system actor, whom the
+    step's guards admit for overdue cases only: per case exactly what a user's escalation does.
+    A case the machine refuses is left unchanged; the batch goes on and the command reports it.
     """
-    outcome, route = preview(case, lookups)
-    if outcome is Outcome.CHANGED:
-        return outcome, route
-    if route.attention is not None:
-        flag(case, route)
-        return outcome, route
-    try:
-        transition(case, workflow.SYSTEM, "escalate", {}, expected_version=case.version, lookups=lookups)
-    except workflow.TransitionRefused:
-        # transition() changes nothing when it refuses: the batch goes on, the command reports the case.
-        return Outcome.REFUSED, route
-    return outcome, route
+    outcomes: list[tuple[Outcome, Route | None]] = []
+    moving: list[int] = []
+    flagged: list[tuple[Case, Route]] = []
+    for case in cases:
+        outcome, route = preview(case, lookups)
+        if outcome is not Outcome.CHANGED and route.attention is not None:
+            flagged.append((case, route))
+        elif outcome is Outcome.ESCALATED:
+            moving.append(len(outcomes))
+        outcomes.append((outcome, route))
+    flag_many(flagged)
+    if moving:
+        batch = [cases[i] for i in moving]
+        results = transition_many(batch, workflow.SYSTEM, "escalate", {},
+                                  expected_versions=[case.version for case in batch], lookups=lookups)
+        for i, result in zip(moving, results, strict=True):
+            if isinstance(result, Exception):
+                outcomes[i] = (Outcome.REFUSED, outcomes[i][1])
+    return outcomes
 
 
 def flag(case: Case, route: Route) -> bool:
-    """Put the case on a supervisor's list. Only a new or changed flag writes an event and an audit entry."""
-    attention = route.attention
-    if case.attention is attention:
-        return False
-    case.attention, case.attention_since = attention, today()
-    details: dict = {"attention": attention.value}
-    if route.missing_level is not None:
-        ladder_level = case.scheme.level(route.missing_level)
-        details.update(missing_level=route.missing_level, office_kind_id=ladder_level.office_kind_id)
-    if route.skipped:
-        details["skipped_levels"] = list(route.skipped)
-    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.ATTENTION, actor_id=None, level=case.level or None,
-                             office_id=case.office_id, details=details))
-    record("case.attention", actor=None, obj=case, data=details)
-    return True
+    """Put the case on a supervisor's list: `flag_many` with one case."""
+    return flag_many([(case, route)]) == 1
+
+
+def flag_many(flags: list[tuple[Case, Route]]) -> int:
+    """Put cases on a supervisor's list. Only a new or changed flag writes an event and an audit
+    entry; the cases are written in one statement and the events in one insert. How many changed."""
+    changed, rows, entries = [], [], []
+    on = today()
+    for case, route in flags:
+        attention = route.attention
+        if case.attention is attention:
+            continue
+        case.attention, case.attention_since = attention, on
+        details: dict = {"attention": attention.value}
+        if route.missing_level is not None:
+            ladder_level = case.scheme.level(route.missing_level)
+            details.update(missing_level=route.missing_level, office_kind_id=ladder_level.office_kind_id)
+        if route.skipped:
+            details["skipped_levels"] = list(route.skipped)
+        changed.append(case)
+        rows.append({"case_id": case.id, "kind": EventKind.ATTENTION, "actor_id": None, "level": case.level or None,
+                     "office_id": case.office_id, "details": details, "at": utcnow()})
+        entries.append((case, details))
+    if not changed:
+        return 0
+    write_cases(changed)
+    insert_events(rows)
+    for case, details in entries:
+        record("case.attention", actor=None, obj=case, data=details)
+    return len(changed)
 
 
 def release_moved_on(after_id: int, limit: int, *, lock: bool) -> tuple[int, int | None]:

@@ -6,6 +6,7 @@ commit (the row must name the stored file and its hash); files are named by thei
 so one left behind by a rolled-back transaction is harmless and is never mistaken for a
 stored letter.
 """
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -18,12 +19,15 @@ from caseflow.audit.services import record
 from caseflow.auth.models import Role, User
 from caseflow.cases import routing
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, EventKind
+from caseflow.cases.services import insert_events
+from caseflow.cases.signals import Taken
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
+from caseflow.identity import mask_aadhaar
 from caseflow.letters import render, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
-from caseflow.sequences import next_value
+from caseflow.sequences import insert_rows, next_values, next_values_many
 
 
 class LetterError(Refused):
@@ -34,45 +38,89 @@ class LetterError(Refused):
 
 def register_reference(district: Area, year: int) -> str:
     """The next number of the district's dispatch register: never reused, even if unused."""
-    sequence = next_value(f"letter:{district.code}", year)
-    return f"{district.code}/LTR/{year}/{sequence:05d}"
+    return register_references(district, year, 1)[0]
+
+
+def register_references(district: Area, year: int, count: int) -> list[str]:
+    """The district's next `count` register numbers, taken with one counter update."""
+    return [_reference(district.code, year, sequence) for sequence in next_values(f"letter:{district.code}", year, count)]
+
+
+def _reference(code: str, year: int, sequence: int) -> str:
+    return f"{code}/LTR/{year}/{sequence:05d}"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One letter to enter in the register (see `draft_letters`)."""
+
+    case: Case
+    office: Office
+    kind: LetterKind = LetterKind.ESCALATION
+    level: int | None = None
+    due_within_days: int | None = None
+    bias_report_id: int | None = None
+    event_id: int | None = None
+    copy_office_id: int | None = None
 
 
 def draft_letter(case: Case, office: Office, *, actor=None, kind: LetterKind = LetterKind.ESCALATION,
                  level: int | None = None, due_within_days: int | None = None, bias_report_id: int | None = None,
                  event: CaseEvent | None = None, copy_office_id: int | None = None) -> Letter:
-    """Enter a letter to `office` about `case` in the register, in the office's language.
+    """Enter a letter to `office` about `case` in the register: `draft_letters` with one draft."""
+    [letter_id] = draft_letters([Draft(case, office, kind, level, due_within_days, bias_report_id,
+                                       event.id if event is not None else None, copy_office_id)], actor=actor)
+    return db.session.get(Letter, letter_id)
 
-    Only the register entry and the snapshots are written here; the PDF is rendered on
-    first print and then kept, so a sweep of thousands of cases does not render thousands
-    of PDFs inside its transaction. `event`: the step that made the letter (what the letter
-    says of it comes from that record); `copy_office_id`: the office copied in.
+
+def draft_letters(drafts: list[Draft], *, actor=None) -> list[int]:
+    """Enter letters in their districts' registers, in the addressees' languages; their ids, in order.
+
+    Only the register entries and the snapshots are written here (no PDF is rendered in the
+    drafting transaction). `event_id`: the step that made the letter (what the letter says of
+    it comes from that record); `copy_office_id`: the office copied in. Register numbers are
+    taken per district for the whole list (one counter update each), in the order given, so a
+    batch numbers its letters exactly as drafting them one by one would. The rows, their
+    LETTER events and audit entries are inserted in one statement each; the text snapshots
+    are masked here as the flush guard would mask them.
     """
-    district = district_of(case.area)
-    letter = Letter(
-        reference=register_reference(district, today().year),
-        kind=kind,
-        case_id=case.id,
-        bias_report_id=bias_report_id,
-        district_id=district.id,
-        area_path=case.area_path,
-        level=level,
-        event_id=event.id if event is not None else None,
-        copy_office_id=copy_office_id,
-        addressee_office_id=office.id,
-        addressee_title=office.title(office.language),
-        addressee_holder=office.holder_name,
-        language=office.language,
-        due_within_days=due_within_days,
-        created_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(letter)
-    db.session.flush()
-    db.session.add(CaseEvent(case_id=case.id, kind=EventKind.LETTER, actor_id=getattr(actor, "id", None),
-                             office_id=office.id, level=level, details={"letter_id": letter.id}))
-    record("letter.drafted", actor=actor, obj=letter, data={"case_id": case.id, "kind": kind.value, "level": level})
-    db.session.flush()
-    return letter
+    if not drafts:
+        return []
+    year = today().year
+    districts = [district_of(draft.case.area) for draft in drafts]
+    per_district: dict[int, list[int]] = {}
+    for i, district in enumerate(districts):
+        per_district.setdefault(district.id, []).append(i)
+    # One counter update for all the districts; the UPDATE locks their rows in one statement.
+    numbers = next_values_many({f"letter:{districts[ix[0]].code}": len(ix) for ix in per_district.values()}, year)
+    references: list[str | None] = [None] * len(drafts)
+    for indexes in per_district.values():
+        code = districts[indexes[0]].code
+        for i, sequence in zip(indexes, numbers[f"letter:{code}"], strict=True):
+            references[i] = _reference(code, year, sequence)
+    actor_id = getattr(actor, "id", None)
+    now = utcnow()
+    rows = []
+    for draft, district, reference in zip(drafts, districts, references, strict=True):
+        office, case = draft.office, draft.case
+        rows.append({
+            "reference": reference, "kind": draft.kind, "case_id": case.id, "bias_report_id": draft.bias_report_id,
+            "district_id": district.id, "area_path": mask_aadhaar(case.area_path), "level": draft.level,
+            "event_id": draft.event_id, "copy_office_id": draft.copy_office_id, "addressee_office_id": office.id,
+            "addressee_title": mask_aadhaar(office.title(office.language)),
+            "addressee_holder": mask_aadhaar(office.holder_name) if office.holder_name else office.holder_name,
+            "language": office.language, "due_within_days": draft.due_within_days, "status": LetterStatus.DRAFTED,
+            "created_by_id": actor_id, "created_at": now, "version": 1,
+        })
+    table = Letter.__table__
+    letter_ids = insert_rows(table, rows)
+    insert_events([{"case_id": draft.case.id, "kind": EventKind.LETTER, "actor_id": actor_id,
+                    "office_id": draft.office.id, "level": draft.level, "details": {"letter_id": letter_id},
+                    "at": now} for draft, letter_id in zip(drafts, letter_ids, strict=True)])
+    for draft, row, letter_id in zip(drafts, rows, letter_ids, strict=True):
+        record("letter.drafted", actor=actor, object_type=table.name, object_id=letter_id, area_path=row["area_path"],
+               data={"case_id": draft.case.id, "kind": draft.kind.value, "level": draft.level})
+    return letter_ids
 
 
 def _copy_to(case: Case) -> int | None:
@@ -81,43 +129,76 @@ def _copy_to(case: Case) -> int | None:
     return route.office_id if route.possible else None
 
 
-def on_step_taken(case: Case, *, actor, trigger: str, event: CaseEvent, route: routing.Route | None) -> None:
-    """After every step of a case (caseflow.cases.signals.step_taken), in the same transaction:
-    letters drafted to an office the case no longer sits at are superseded, and an escalation
-    or appeal drafts the letter to the new addressee."""
-    supersede_left_behind(case, actor, SupersededBecause.SENT_BACK if trigger == "send_back"
-                          else SupersededBecause.MOVED_UP if route is not None and trigger != "reopen"
-                          else SupersededBecause.DECIDED)
-    if trigger in ("escalate", "appeal") and route is not None:
+def on_steps_taken(trigger: str, *, actor, taken: list[Taken]) -> None:
+    """After the steps of a batch of cases (caseflow.cases.signals.steps_taken), in the same
+    transaction: letters drafted to an office a case no longer sits at are superseded, and
+    escalations and appeals draft the letters to the new addressees."""
+    by_reason: dict[SupersededBecause, list[Case]] = {}
+    for step in taken:
+        because = (SupersededBecause.SENT_BACK if trigger == "send_back"
+                   else SupersededBecause.MOVED_UP if step.route is not None and trigger != "reopen"
+                   else SupersededBecause.DECIDED)
+        by_reason.setdefault(because, []).append(step.case)
+    for because, cases in by_reason.items():
+        supersede_left_behind(cases, actor, because)
+    if trigger not in ("escalate", "appeal"):
+        return
+    moved = [step for step in taken if step.route is not None]
+    if not moved:
+        return
+    offices = _offices({step.case.office_id for step in moved})
+    drafts = []
+    for step in moved:
+        case = step.case
         ladder_level = case.scheme.level(case.level)
-        draft_letter(case, db.session.get(Office, case.office_id), actor=actor, level=case.level,
-                     due_within_days=ladder_level.time_limit_days if ladder_level else None, event=event,
-                     copy_office_id=_copy_to(case))
+        drafts.append(Draft(case, offices[case.office_id], level=case.level,
+                            due_within_days=ladder_level.time_limit_days if ladder_level else None,
+                            event_id=step.event_id, copy_office_id=_copy_to(case)))
+    draft_letters(drafts, actor=actor)
 
 
-def supersede_left_behind(case: Case, actor, because: SupersededBecause) -> int:
-    """Drafted escalation letters the case has moved away from: kept in the register, never sent.
+def _offices(ids: set[int]) -> dict[int, Office]:
+    """The offices by id: those the session holds (the sweep's batch read them), the rest in one query."""
+    mapper = sa.inspect(Office)
+    found = {}
+    for office_id in ids:
+        office = db.session.identity_map.get(mapper.identity_key_from_primary_key((office_id,)))
+        if office is not None:
+            found[office_id] = office
+    missing = ids - found.keys()
+    if missing:
+        found.update((o.id, o) for o in db.session.scalars(sa.select(Office).where(Office.id.in_(missing))))
+    return found
 
-    A letter stands while the case waits on its addressee; once the case sits at another
+
+def supersede_left_behind(cases: list[Case], actor, because: SupersededBecause) -> int:
+    """Drafted escalation letters the cases have moved away from: kept in the register, never sent.
+
+    A letter stands while its case waits on its addressee; once the case sits at another
     office, or waits on none (sanctioned, rejected, resolved, closed), asking the old one to act
     would be false. Referral letters are about a bias finding, not where the case sits: left alone.
-    One UPDATE … RETURNING, run after every step (the sweep's too): no letter is loaded.
+    One UPDATE … RETURNING for the batch, reading each case's office as now stored: no letter is loaded.
     """
-    left = sa.and_(Letter.case_id == case.id, Letter.status == LetterStatus.DRAFTED,
-                   Letter.kind == LetterKind.ESCALATION)
-    if case.status in WAITING_STATUSES and case.office_id is not None:
-        left = sa.and_(left, Letter.addressee_office_id != case.office_id)
+    if not cases:
+        return 0
+    c = Case.__table__
+    sitting_at = (sa.select(c.c.office_id)
+                  .where(c.c.id == Letter.case_id, c.c.status.in_(WAITING_STATUSES), c.c.office_id.is_not(None))
+                  .scalar_subquery())
+    left = sa.and_(Letter.case_id.in_([case.id for case in cases]), Letter.status == LetterStatus.DRAFTED,
+                   Letter.kind == LetterKind.ESCALATION,
+                   sa.or_(sitting_at.is_(None), Letter.addressee_office_id != sitting_at))
     # The version moves too, so a dispatch form open on someone's page is refused as stale.
     superseded = db.session.execute(
         sa.update(Letter).where(left)
         .values(status=LetterStatus.SUPERSEDED, superseded_at=utcnow(), superseded_because=because,
                 version=Letter.version + 1)
-        .returning(Letter.id, Letter.area_path)
+        .returning(Letter.id, Letter.area_path, Letter.case_id)
         .execution_options(synchronize_session="fetch")
     ).all()
-    for letter_id, area_path in superseded:
+    for letter_id, area_path, case_id in sorted(superseded):
         record("letter.superseded", actor=actor, object_type=Letter.__tablename__, object_id=letter_id,
-               area_path=area_path, data={"case_id": case.id, "status": LetterStatus.SUPERSEDED.value,
+               area_path=area_path, data={"case_id": case_id, "status": LetterStatus.SUPERSEDED.value,
                                           "because": because.value})
     return len(superseded)
 
