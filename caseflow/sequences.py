@@ -14,6 +14,7 @@ from blinker import Namespace
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from caseflow import textguard
 from caseflow.extensions import db
 
 
@@ -97,10 +98,11 @@ def _json_text(value) -> str | None:
 def insert_many(table: sa.Table, rows: list[dict]) -> None:
     """Insert `rows` (every row with the same keys) in one go: COPY on PostgreSQL, one prepared
     INSERT executed for every row on SQLite. The columns' types convert the values (enums,
-    JSON, dates) as an ORM insert would. No flush guard runs here: callers pass machine values
-    and text they have masked."""
+    JSON, dates) as an ORM insert would, and the Aadhaar guard checks them as a flush would
+    (`textguard.guard_rows`: free text masked, references refused, machine values left)."""
     if not rows:
         return
+    textguard.guard_rows(table, rows)
     columns = [table.c[key] for key in rows[0]]
     connection = db.session.connection()
     bulk_inserted.send(table, connection=connection, rows=rows)

@@ -120,6 +120,36 @@ def _guard(state, keys) -> None:
                 setattr(obj, key, masked)
 
 
+_table_plans: dict = {}
+
+
+def guard_rows(table, rows: list[dict]) -> None:
+    """The same rule for rows written without the ORM (`sequences.insert_many`): free text and
+    JSON masked in place, a reference holding a full number refused, machine values untouched."""
+    plan = _table_plans.get(table.name)
+    if plan is None:
+        mapper = next((m for m in db.Model.registry.mappers if m.local_table is table), None)
+        by_key = {key: (kind, label) for key, kind, label in (_plan(mapper) if mapper is not None else ())}
+        plan = _table_plans[table.name] = {
+            column.key: by_key[prop.key] for prop in (mapper.column_attrs if mapper is not None else ())
+            for column in prop.columns[:1] if prop.key in by_key}
+    if not plan:
+        return
+    for row in rows:
+        for key, value in row.items():
+            if value is None or key not in plan:
+                continue
+            kind, label = plan[key]
+            if kind == _FREE:
+                if isinstance(value, str):
+                    row[key] = mask_aadhaar(value)
+            elif kind == _REFERENCE:
+                if isinstance(value, str) and holds_aadhaar(value):
+                    raise refusal(label)
+            else:
+                row[key] = masked_json(value)
+
+
 def _before_flush(session, _flush_context, _instances) -> None:
     for obj in session.new:
         _guard(attributes.instance_state(obj), None)

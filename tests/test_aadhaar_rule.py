@@ -401,3 +401,24 @@ def test_a_session_token_hash_with_twelve_digits_is_stored_as_it_is(app, world):
                                    last_seen_at=utcnow(), expires_at=utcnow()))
         db.session.flush()
         assert db.session.scalar(sa.select(UserSession.token_hash).where(UserSession.token_hash == digits)) == digits
+
+
+def test_rows_written_in_bulk_pass_the_same_guard(app, world):
+    """The sweep writes events and letters with insert_many (COPY / one prepared INSERT), not the
+    ORM: the guard runs there too, and leaves machine values alone."""
+    from caseflow.db import utcnow
+    from caseflow.sequences import insert_many
+
+    with app.app_context():
+        case = world.case(status="identified")
+        db.session.flush()
+        path = "/2/1523/45678/90" + NUMBER[-1]
+        rows = [{"case_id": case.id, "at": utcnow(), "kind": EventKind.ASSIGNMENT, "note": f"spoke {NUMBER}", "trigger": path,
+                 "details": {"said": [f"x {NUMBER}"]}}]
+        insert_many(CaseEvent.__table__, rows)
+        stored = db.session.execute(sa.select(CaseEvent.note, CaseEvent.trigger, CaseEvent.details)
+                                    .where(CaseEvent.case_id == case.id, CaseEvent.kind == EventKind.ASSIGNMENT)).one()
+        assert stored.note == f"spoke {MASKED}" and stored.details == {"said": [f"x {MASKED}"]}
+        assert stored.trigger == path
+        with pytest.raises(Refused):
+            insert_many(Case.__table__, [{"sanction_ref": NUMBER}])

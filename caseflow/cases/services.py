@@ -17,12 +17,10 @@ from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus,
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.identity import mask_aadhaar
 from caseflow.machine import TransitionRefused
 from caseflow.schemes.models import Scheme
 from caseflow.scope import path_in_scope
 from caseflow.sequences import insert_rows, next_value
-from caseflow.textguard import masked_json
 
 
 class CaseError(Refused):
@@ -274,15 +272,14 @@ def _guarded_keys() -> frozenset:
 
 def _step_events(taken: list, actor, trigger: str, data: dict) -> list[int]:
     """The steps' timeline events, inserted in one statement, and their audit entries (field names
-    only: values may be free text). Text is masked here as the flush guard would mask it."""
+    only: values may be free text). insert_many masks text as the flush guard would."""
     details = {k: (v.value if hasattr(v, "value") else v.isoformat() if isinstance(v, date) else v)
                for k, v in data.items() if k not in ("reason", "override_reason") and v not in (None, "", False)}
     note = data.get("reason") or data.get("override_reason") or None
-    note = mask_aadhaar(note) if isinstance(note, str) else note
     actor_id = getattr(actor, "id", None)
     rows = [{"case_id": case.id, "kind": EventKind.TRANSITION, "actor_id": actor_id, "trigger": trigger,
              "from_status": before, "to_status": case.status, "level": case.level or None,
-             "office_id": case.office_id, "note": note, "details": masked_json({**details, **moved}),
+             "office_id": case.office_id, "note": note, "details": {**details, **moved},
              "at": utcnow()}
             for _i, case, _route, before, _from_level, moved in taken]
     event_ids = insert_events(rows)

@@ -24,7 +24,6 @@ from caseflow.cases.signals import Taken
 from caseflow.db import today, utcnow
 from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
-from caseflow.identity import mask_aadhaar
 from caseflow.letters import render, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterKind, LetterStatus, SupersededBecause
 from caseflow.sequences import insert_rows, next_values, next_values_many
@@ -105,10 +104,10 @@ def draft_letters(drafts: list[Draft], *, actor=None) -> list[int]:
         office, case = draft.office, draft.case
         rows.append({
             "reference": reference, "kind": draft.kind, "case_id": case.id, "bias_report_id": draft.bias_report_id,
-            "district_id": district.id, "area_path": mask_aadhaar(case.area_path), "level": draft.level,
+            "district_id": district.id, "area_path": case.area_path, "level": draft.level,
             "event_id": draft.event_id, "copy_office_id": draft.copy_office_id, "addressee_office_id": office.id,
-            "addressee_title": mask_aadhaar(office.title(office.language)),
-            "addressee_holder": mask_aadhaar(office.holder_name) if office.holder_name else office.holder_name,
+            "addressee_title": office.title(office.language),
+            "addressee_holder": office.holder_name,
             "language": office.language, "due_within_days": draft.due_within_days, "status": LetterStatus.DRAFTED,
             "created_by_id": actor_id, "created_at": now, "version": 1,
         })
