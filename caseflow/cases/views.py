@@ -89,7 +89,7 @@ def queue():
         filters=filters,
         schemes=schemes,
         settlements=_settlements_in_scope(),
-        standing=lambda case: queries.sla_standing(case, on),
+        standing=lambda row: queries.row_standing(row, on),
         status_label=workflow.status_label,
         labels={status: str(workflow.status_label(status)) for status in CaseStatus},
         # Unformatted: the template fills in each row's level without a gettext per row.

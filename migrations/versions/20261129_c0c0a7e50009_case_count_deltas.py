@@ -1,0 +1,91 @@
+"""queue status counts kept up to date by triggers (case_count_deltas)
+
+Revision ID: c0c0a7e50009
+Revises: 5e551005e007
+Create Date: 2026-11-29 23:45:00
+
+The queue shows how many cases of the user's scope are in each status. Counted per request,
+that grew with the scope (a state-wide supervisor: 1,000,000 cases, 40-90 ms a page). Here
+every insert, delete and change of status, district or scheme of a case adds a row of +1/-1
+to case_count_deltas, written by a trigger in the database, so every writer (the web, the
+sweep's set-based UPDATEs, imports, a psql session) is counted. The rows are insert-only: no
+writer waits for another on a shared counter row, and none can deadlock on one. A reader sums
+them per status; caseflow.cases.counts folds them back into one row per key when they pile up.
+
+The backfill is one INSERT ... SELECT grouped by key: a single scan of the cases.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'c0c0a7e50009'
+down_revision = '5e551005e007'
+branch_labels = None
+depends_on = None
+
+_SQLITE = [
+    """CREATE TRIGGER case_count_insert AFTER INSERT ON cases BEGIN
+         INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+         VALUES (NEW.district_id, NEW.scheme_id, NEW.status, 1);
+       END""",
+    """CREATE TRIGGER case_count_delete AFTER DELETE ON cases BEGIN
+         INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+         VALUES (OLD.district_id, OLD.scheme_id, OLD.status, -1);
+       END""",
+    """CREATE TRIGGER case_count_update AFTER UPDATE OF status, district_id, scheme_id ON cases
+       WHEN OLD.status IS NOT NEW.status OR OLD.district_id IS NOT NEW.district_id
+            OR OLD.scheme_id IS NOT NEW.scheme_id BEGIN
+         INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+         VALUES (OLD.district_id, OLD.scheme_id, OLD.status, -1),
+                (NEW.district_id, NEW.scheme_id, NEW.status, 1);
+       END""",
+]
+
+_POSTGRES = [
+    """CREATE FUNCTION case_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN
+         IF TG_OP IN ('UPDATE', 'DELETE') THEN
+           IF TG_OP = 'UPDATE' AND OLD.status IS NOT DISTINCT FROM NEW.status
+              AND OLD.district_id IS NOT DISTINCT FROM NEW.district_id
+              AND OLD.scheme_id IS NOT DISTINCT FROM NEW.scheme_id THEN
+             RETURN NULL;
+           END IF;
+           INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+           VALUES (OLD.district_id, OLD.scheme_id, OLD.status, -1);
+         END IF;
+         IF TG_OP IN ('UPDATE', 'INSERT') THEN
+           INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+           VALUES (NEW.district_id, NEW.scheme_id, NEW.status, 1);
+         END IF;
+         RETURN NULL;
+       END $$""",
+    """CREATE TRIGGER case_count_delta AFTER INSERT OR DELETE OR UPDATE OF status, district_id, scheme_id
+       ON cases FOR EACH ROW EXECUTE FUNCTION case_count_delta()""",
+]
+
+
+def upgrade():
+    op.create_table(
+        'case_count_deltas',
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), primary_key=True),
+        sa.Column('district_id', sa.Integer(), nullable=False),
+        sa.Column('scheme_id', sa.Integer(), nullable=False),
+        sa.Column('status', sa.String(length=14), nullable=False),
+        sa.Column('n', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_case_count_deltas')),
+    )
+    op.create_index('ix_case_count_deltas_district', 'case_count_deltas', ['district_id', 'status', 'n'])
+    for statement in _POSTGRES if op.get_bind().dialect.name == 'postgresql' else _SQLITE:
+        op.execute(statement)
+    op.execute("INSERT INTO case_count_deltas (district_id, scheme_id, status, n) "
+               "SELECT district_id, scheme_id, status, COUNT(*) FROM cases GROUP BY district_id, scheme_id, status")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute("DROP TRIGGER case_count_delta ON cases")
+        op.execute("DROP FUNCTION case_count_delta()")
+    else:
+        for name in ('case_count_insert', 'case_count_delete', 'case_count_update'):
+            op.execute(f"DROP TRIGGER {name}")
+    op.drop_index('ix_case_count_deltas_district', table_name='case_count_deltas')
+    op.drop_table('case_count_deltas')
