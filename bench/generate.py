@@ -612,9 +612,13 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
         cur.execute(f"PRAGMA {pragma}")
     indexes = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                           "AND tbl_name IN ('cases', 'beneficiaries')").fetchall()
+    # The status-count triggers too: one row per case inserted would double the load.
+    triggers = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases'").fetchall()
     cur.execute("BEGIN")
     for name, _sql in indexes:
         cur.execute(f'DROP INDEX "{name}"')
+    for name, _sql in triggers:
+        cur.execute(f'DROP TRIGGER "{name}"')
     started = time.perf_counter()
     cur.executemany(f"INSERT INTO beneficiaries ({', '.join(BENEFICIARY_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(BENEFICIARY_COLUMNS))})", plan.beneficiaries())
@@ -627,7 +631,7 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
         cur.execute(sql)
     log(f"sqlite: cases inserted in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    for _name, sql in indexes:
+    for _name, sql in indexes + triggers:
         cur.execute(sql)
     cur.execute("COMMIT")
     log(f"sqlite: {len(indexes)} indexes rebuilt in {time.perf_counter() - started:.1f} s")

@@ -1,4 +1,4 @@
-"""queue status counts kept up to date by triggers (case_count_deltas)
+"""queue status counts kept up to date by triggers (case_count_deltas); change marks for caches
 
 Revision ID: c0c0a7e50009
 Revises: 5e551005e007
@@ -13,6 +13,11 @@ writer waits for another on a shared counter row, and none can deadlock on one. 
 them per status; caseflow.cases.counts folds them back into one row per key when they pile up.
 
 The backfill is one INSERT ... SELECT grouped by key: a single scan of the cases.
+
+change_marks: a number per kind of rarely changed data that a web worker caches, raised by
+triggers on every change whoever makes it: 'areas' (the tree, names included) and 'scopes'
+(who works where: user_areas, a user's role or active flag). A worker reads the marks once a
+request and keeps what it cached only while they stay the same.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -39,6 +44,26 @@ _SQLITE = [
                 (NEW.district_id, NEW.scheme_id, NEW.status, 1);
        END""",
 ]
+
+_MARKED = (('areas', 'areas', 'INSERT OR UPDATE OR DELETE'), ('scopes', 'user_areas', 'INSERT OR UPDATE OR DELETE'),
+           ('scopes', 'users', 'UPDATE OF role, active'))
+
+
+def _sqlite_marks():
+    for mark, table, events in _MARKED:
+        for event in events.split(' OR '):
+            name = f"mark_{mark}_{table}_{event.split()[0].lower()}"
+            yield (f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN "
+                   f"UPDATE change_marks SET n = n + 1 WHERE name = '{mark}'; END")
+
+
+def _postgres_marks():
+    yield """CREATE FUNCTION change_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN UPDATE change_marks SET n = n + 1 WHERE name = TG_ARGV[0]; RETURN NULL; END $$"""
+    for mark, table, events in _MARKED:
+        yield (f"CREATE TRIGGER mark_{mark}_{table} AFTER {events} ON {table} "
+               f"FOR EACH STATEMENT EXECUTE FUNCTION change_mark('{mark}')")
+
 
 _POSTGRES = [
     """CREATE FUNCTION case_count_delta() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -74,7 +99,15 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_case_count_deltas')),
     )
     op.create_index('ix_case_count_deltas_district', 'case_count_deltas', ['district_id', 'status', 'n'])
-    for statement in _POSTGRES if op.get_bind().dialect.name == 'postgresql' else _SQLITE:
+    op.create_table(
+        'change_marks',
+        sa.Column('name', sa.String(length=20), nullable=False),
+        sa.Column('n', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_change_marks')),
+    )
+    op.execute("INSERT INTO change_marks (name, n) VALUES ('areas', 1), ('scopes', 1)")
+    postgres = op.get_bind().dialect.name == 'postgresql'
+    for statement in [*_POSTGRES, *_postgres_marks()] if postgres else [*_SQLITE, *_sqlite_marks()]:
         op.execute(statement)
     op.execute("INSERT INTO case_count_deltas (district_id, scheme_id, status, n) "
                "SELECT district_id, scheme_id, status, COUNT(*) FROM cases GROUP BY district_id, scheme_id, status")
@@ -84,8 +117,14 @@ def downgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP TRIGGER case_count_delta ON cases")
         op.execute("DROP FUNCTION case_count_delta()")
+        for mark, table, _events in _MARKED:
+            op.execute(f"DROP TRIGGER mark_{mark}_{table} ON {table}")
+        op.execute("DROP FUNCTION change_mark()")
     else:
         for name in ('case_count_insert', 'case_count_delete', 'case_count_update'):
             op.execute(f"DROP TRIGGER {name}")
+        for statement in _sqlite_marks():
+            op.execute(f"DROP TRIGGER {statement.split()[2]}")
+    op.drop_table('change_marks')
     op.drop_index('ix_case_count_deltas_district', table_name='case_count_deltas')
     op.drop_table('case_count_deltas')
