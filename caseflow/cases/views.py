@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from caseflow.areas.models import Area, AreaKind, Office
+from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import queries, routing, services, workflow
+from caseflow.cases import cached, queries, routing, services, workflow
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
@@ -26,7 +26,7 @@ from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope, visible
+from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
@@ -67,14 +67,6 @@ def _stored_search() -> str:
     return text
 
 
-def _settlements_in_scope() -> list[tuple[int, str]]:
-    """(id, name) of the settlements in scope, for the filter: plain rows, it runs on every queue page."""
-    name = Area.name_hi if _locale() == "hi" else Area.name_en
-    return db.session.execute(
-        sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, visible(current_user, Area)).order_by(name)
-    ).all()
-
-
 @bp.get("/queue")
 def queue():
     filters = _filters()
@@ -88,7 +80,7 @@ def queue():
         counts=counts,
         filters=filters,
         schemes=schemes,
-        settlements=_settlements_in_scope(),
+        settlement_options=cached.settlement_options(current_user, _locale(), filters.settlement_id),
         standing=lambda row: queries.row_standing(row, on),
         status_label=workflow.status_label,
         labels={status: str(workflow.status_label(status)) for status in CaseStatus},

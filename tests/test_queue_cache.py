@@ -1,0 +1,46 @@
+"""The queue's per-worker caches (caseflow.cases.cached): kept while their change mark stays,
+rebuilt when the data under them changes, whoever changes it."""
+import sqlalchemy as sa
+from flask import g
+
+from caseflow.areas.models import Area, AreaKind
+from caseflow.areas.services import create_area
+from caseflow.auth.models import User
+from caseflow.cases import cached
+from caseflow.cases.models import ChangeMark
+from caseflow.extensions import db
+
+
+def _next_request():
+    g.pop("_change_marks", None)  # a new request reads the marks again
+
+
+def _options(user, selected=None, locale="en"):
+    _next_request()
+    return str(cached.settlement_options(user, locale, selected))
+
+
+def test_settlement_options_follow_every_change_of_the_areas(app, world):
+    with app.app_context():
+        incharge = db.session.get(User, world.incharge.id)
+        first = _options(incharge)
+        assert "Rampur Khurd" in first and "Sultanpur Tola" not in first  # the other district's
+        assert _options(incharge) == first
+        mark = db.session.scalar(sa.select(ChangeMark.n).where(ChangeMark.name == "areas"))
+        create_area(kind=AreaKind.SETTLEMENT, name_en="Bhopal <Tola>", name_hi="भोपाल टोला", parent=db.session.get(Area, world.gp.id), actor=None)
+        assert db.session.scalar(sa.select(ChangeMark.n).where(ChangeMark.name == "areas")) > mark
+        assert "Bhopal &lt;Tola&gt;" in _options(incharge)
+        # A rename straight in the database, bypassing the services, is seen too.
+        db.session.execute(sa.update(Area).where(Area.id == world.village.id).values(name_en="Rampur Kalan"))
+        renamed = _options(incharge)
+        assert "Rampur Kalan" in renamed and "Rampur Khurd" not in renamed
+        assert "रामपुर खुर्द" in _options(incharge, locale="hi")
+
+
+def test_the_chosen_settlement_is_selected_and_only_it(app, world):
+    with app.app_context():
+        supervisor = db.session.get(User, world.supervisor.id)
+        html = _options(supervisor, selected=world.other_village.id)
+        assert f'<option value="{world.other_village.id}" selected>' in html
+        assert html.count(" selected") == 1
+        assert " selected" not in _options(supervisor)
