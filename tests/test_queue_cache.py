@@ -7,8 +7,8 @@ from caseflow.areas.models import Area, AreaKind
 from caseflow.areas.services import create_area
 from caseflow.auth.models import User
 from caseflow.cases import cached
-from caseflow.cases.models import ChangeMark
 from caseflow.extensions import db
+from caseflow.marks import ChangeMark
 
 
 def _next_request():
@@ -44,3 +44,30 @@ def test_the_chosen_settlement_is_selected_and_only_it(app, world):
         assert f'<option value="{world.other_village.id}" selected>' in html
         assert html.count(" selected") == 1
         assert " selected" not in _options(supervisor)
+
+
+def test_a_users_areas_follow_every_change_of_who_works_where(app, world):
+    from caseflow.auth import services as auth_services
+    from caseflow.auth.models import user_areas
+
+    with app.app_context():
+        token = auth_services.start_session(db.session.get(User, world.incharge.id))
+
+        def areas_loaded():
+            db.session.expunge_all()  # a new request starts with an empty session
+            _next_request()
+            return [a.id for a in auth_services.load_session_user(token).areas]
+
+        assert areas_loaded() == [world.district.id]
+        assert areas_loaded() == [world.district.id]  # from the worker's cache, as objects of this session
+        # Widening a scope keeps the session: the next request must see the new area at once,
+        # even when the row is written straight into the database.
+        db.session.execute(sa.insert(user_areas).values(user_id=world.incharge.id, area_id=world.other_district.id))
+        assert sorted(areas_loaded()) == sorted([world.district.id, world.other_district.id])
+        db.session.execute(sa.delete(user_areas).where(user_areas.c.area_id == world.district.id))
+        assert areas_loaded() == [world.other_district.id]
+        # A renamed area is renamed in the cached copy too.
+        db.session.execute(sa.update(Area).where(Area.id == world.other_district.id).values(name_en="Raisen Nagar"))
+        db.session.expunge_all()
+        _next_request()
+        assert auth_services.load_session_user(token).areas[0].name_en == "Raisen Nagar"

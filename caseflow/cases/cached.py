@@ -1,25 +1,16 @@
 """Per-worker caches of the queue page, each kept only while the data it was built from is
-unchanged: triggers raise a number in change_marks on every change of that data (migration
-c0c0a7e50009), and a request reads the marks once."""
+unchanged (caseflow.marks)."""
 import sqlalchemy as sa
-from flask import g
 from markupsafe import Markup
 
 from caseflow.areas.models import Area, AreaKind
-from caseflow.cases.models import ChangeMark
 from caseflow.extensions import db
+from caseflow.marks import database_key, marks
 from caseflow.scope import visible
 
 # A worker serves few scopes; the bound only stops a pathological one from growing forever.
 _MAX_ENTRIES = 512
 _settlement_options: dict[tuple, tuple[int, Markup]] = {}
-
-
-def marks() -> dict[str, int]:
-    """The change marks, read once per request."""
-    if "_change_marks" not in g:
-        g._change_marks = dict(db.session.execute(sa.select(ChangeMark.name, ChangeMark.n)).all())
-    return g._change_marks
 
 
 def settlement_options(user, locale: str, selected: int | None) -> Markup:
@@ -28,7 +19,7 @@ def settlement_options(user, locale: str, selected: int | None) -> Markup:
     A state-wide scope has 7,500 settlements: read and escaped once per worker while no area
     changes (the 'areas' mark), not on every page.
     """
-    key = (tuple(sorted(a.id for a in user.areas)), user.role, locale, db.engine.url.render_as_string())
+    key = (tuple(sorted(a.id for a in user.areas)), user.role, locale, database_key())
     mark = marks().get("areas")
     cached = _settlement_options.get(key)
     if cached is None or cached[0] != mark:

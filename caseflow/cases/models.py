@@ -226,12 +226,3 @@ class CaseCountDelta(db.Model):
     status: Mapped[str] = mapped_column(sa.String(14))
     n: Mapped[int]
 
-
-class ChangeMark(db.Model):
-    """A number raised by triggers whenever a kind of cached data changes ('areas', 'scopes'):
-    see migration c0c0a7e50009 and caseflow.cases.counts.marks."""
-
-    __tablename__ = "change_marks"
-
-    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
-    n: Mapped[int] = mapped_column(sa.BigInteger())
