@@ -102,21 +102,19 @@ def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> Q
     if statuses:
         base = base.where(Case.status.in_(statuses))
     after = _parse_cursor(filters.after)
-    ids: list[int] = []
+    cases: list[QueueRow] = []
     if after is None or after[0] == "d":
         dated = base.where(Case.due_date.is_not(None))
         if after is not None:
             dated = dated.where(sa.tuple_(Case.due_date, Case.id) > sa.tuple_(sa.literal(after[1], sa.Date), after[2]))
-        ids = list(db.session.scalars(dated.order_by(Case.due_date, Case.id).limit(page_size + 1)))
-    if len(ids) <= page_size and not filters.overdue:
+        cases = _rows(dated.order_by(Case.due_date, Case.id).limit(page_size + 1), (Case.due_date, Case.id))
+    if len(cases) <= page_size and not filters.overdue:
         undated = base.where(Case.due_date.is_(None))
         if after is not None and after[0] == "n":
             undated = undated.where(Case.id > after[2])
-        ids += db.session.scalars(undated.order_by(Case.id).limit(page_size + 1 - len(ids)))
-    more = len(ids) > page_size
-    ids = ids[:page_size]
-    by_id = {row.id: row for row in _rows(ids)}
-    cases = [by_id[i] for i in ids]
+        cases += _rows(undated.order_by(Case.id).limit(page_size + 1 - len(cases)), (Case.id,))
+    more = len(cases) > page_size
+    cases = cases[:page_size]
     next_cursor = None
     if more and cases:
         last = cases[-1]
@@ -139,19 +137,20 @@ class QueueRow(NamedTuple):
     time_limit_days: int | None  # of the case's current level, for its standing
 
 
-def _rows(ids: list[int]) -> list[QueueRow]:
-    """The page's cases with their names and codes, in one query joining what each row shows."""
-    if not ids:
-        return []
-    level = LadderLevel
+def _rows(page: sa.Select, order: tuple) -> list[QueueRow]:
+    """The cases `page` selects (ids, in index order, limited), with what each row shows, in
+    one statement: the page is read off its index first, then joined to the names and codes."""
+    ids = page.subquery()
     query = (
         sa.select(Case.id, Case.reference, Case.status, Case.level, Case.due_date, Beneficiary.name, Scheme.code,
-                  Area.name_en, Area.name_hi, level.time_limit_days)
+                  Area.name_en, Area.name_hi, LadderLevel.time_limit_days)
+        .select_from(ids)
+        .join(Case, Case.id == ids.c.id)
         .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
         .join(Scheme, Scheme.id == Case.scheme_id)
         .join(Area, Area.id == Case.area_id)
-        .outerjoin(level, sa.and_(level.scheme_id == Case.scheme_id, level.level == Case.level))
-        .where(Case.id.in_(ids))
+        .outerjoin(LadderLevel, sa.and_(LadderLevel.scheme_id == Case.scheme_id, LadderLevel.level == Case.level))
+        .order_by(*order)
     )
     return [QueueRow(*row) for row in db.session.execute(query)]
 

@@ -1,9 +1,21 @@
 """Case pages: the queue, opening a case, the case page, lifecycle steps and follow-ups."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
@@ -67,10 +79,26 @@ def _stored_search() -> str:
     return text
 
 
+# Per worker, per language: the standings a queue shows (a few hundred distinct ones) rendered
+# once by the _sla.html macro, not a macro call and a translation per row of every page.
+_badges: dict[tuple, Markup] = {}
+
+
+def _badge(standing: tuple, locale: str) -> Markup:
+    key = (locale, *standing)
+    html = _badges.get(key)
+    if html is None:
+        if len(_badges) >= 10_000:
+            _badges.clear()
+        html = _badges[key] = Markup(get_template_attribute("cases/_sla.html", "sla")(standing))
+    return html
+
+
 @bp.get("/queue")
 def queue():
     filters = _filters()
     on = today()
+    locale = _locale()
     page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
     counts = queries.status_counts(current_user, filters, on)
     schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
@@ -80,8 +108,8 @@ def queue():
         counts=counts,
         filters=filters,
         schemes=schemes,
-        settlement_options=cached.settlement_options(current_user, _locale(), filters.settlement_id),
-        standing=lambda row: queries.row_standing(row, on),
+        settlement_options=cached.settlement_options(current_user, locale, filters.settlement_id),
+        badge=lambda row: _badge(queries.row_standing(row, on), locale),
         status_label=workflow.status_label,
         labels={status: str(workflow.status_label(status)) for status in CaseStatus},
         # Unformatted: the template fills in each row's level without a gettext per row.
