@@ -1,10 +1,13 @@
-"""`make bench`: the in-charge queue page on 1,000,000 cases, SQLite and PostgreSQL, beside a raw baseline.
+"""`make bench`: the queue page on 1,000,000 cases, SQLite and PostgreSQL, beside a raw baseline and the limit page.
 
 For each database: generate (or reuse) the data set, serve caseflow with
 `gunicorn -w 2 wsgi:app` in production configuration, sign in as the in-charge of one
-district, and load three pages with wrk: the default queue (open cases, by due date), a
-filtered one (submitted and overdue) and a deep page reached through the "Next page" links.
-The baseline (bench/baseline_app.py) is served and loaded the same way just before.
+district and as the state-wide supervisor, and load with wrk: the in-charge's default queue
+(open cases, by due date), a filtered one (submitted and overdue), a deep page reached through
+the "Next page" links, and the supervisor's default queue. The bare baseline
+(bench/baseline_app.py) is served and loaded the same way just before; the limit page
+(bench/limit_app.py: same sign-in, one plain query for the same 50 rows, plain Jinja) just
+after, for each user, with the same cookies.
 
 Figures: requests per second (wrk), server-side latency (gunicorn's own request time, from
 its access log, so queueing at the client is not counted) and the peak RSS of each worker
