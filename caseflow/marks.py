@@ -22,10 +22,17 @@ class ChangeMark(db.Model):
 
 
 def marks() -> dict[str, int]:
-    """The marks, read once per request (or app context)."""
+    """The marks, read once per request (or app context). A mark without its row is missing
+    here: callers cache nothing under it (`cacheable`)."""
     if "_change_marks" not in g:
         g._change_marks = dict(db.session.execute(sa.select(ChangeMark.name, ChangeMark.n)).all())
     return g._change_marks
+
+
+def cacheable(*names: str) -> bool:
+    """Whether these marks exist, so that what is built now can be kept under them."""
+    current = marks()
+    return all(current.get(name) is not None for name in names)
 
 
 def forget() -> None:

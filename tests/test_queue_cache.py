@@ -71,3 +71,16 @@ def test_a_users_areas_follow_every_change_of_who_works_where(app, world):
         db.session.expunge_all()
         _next_request()
         assert auth_services.load_session_user(token).areas[0].name_en == "Raisen Nagar"
+
+
+def test_without_its_mark_row_nothing_is_cached_and_the_next_change_writes_it(app, world):
+    with app.app_context():
+        incharge = db.session.get(User, world.incharge.id)
+        db.session.execute(sa.delete(ChangeMark))  # a table emptied by hand
+        assert "Rampur Khurd" in _options(incharge)
+        db.session.execute(sa.update(Area).where(Area.id == world.village.id).values(name_en="Rampur Kalan"))
+        assert "Rampur Kalan" in _options(incharge)
+        assert db.session.scalar(sa.select(ChangeMark.n).where(ChangeMark.name == "areas")) is not None
+        db.session.execute(sa.delete(ChangeMark))
+        db.session.execute(sa.update(Area).where(Area.id == world.village.id).values(name_en="Rampur Bada"))
+        assert "Rampur Bada" in _options(incharge)

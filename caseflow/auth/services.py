@@ -20,7 +20,7 @@ from caseflow.auth.models import LoginThrottle, Role, User, UserSession, user_ar
 from caseflow.db import read_only_transaction, utcnow
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
-from caseflow.marks import database_key, marks
+from caseflow.marks import cacheable, database_key, marks
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 # Verified against when the username is unknown, so timing does not reveal which names exist;
@@ -205,10 +205,10 @@ def _user_areas(user_id: int) -> list[Area]:
     if values is None:
         areas = db.session.scalars(sa.select(Area).join(user_areas, user_areas.c.area_id == Area.id)
                                    .where(user_areas.c.user_id == user_id).order_by(Area.path)).all()
-        values = [{name: getattr(area, name) for name in _AREA_COLUMNS} for area in areas]
-        if len(_areas_of_user) >= 10_000:  # marks only move forward: old entries are dead weight
-            _areas_of_user.clear()
-        _areas_of_user[key] = values
+        if cacheable("areas", "scopes"):
+            if len(_areas_of_user) >= 10_000:  # marks only move forward: old entries are dead weight
+                _areas_of_user.clear()
+            _areas_of_user[key] = [{name: getattr(area, name) for name in _AREA_COLUMNS} for area in areas]
         return list(areas)
     return [_attached(Area, fields) for fields in values]
 

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from caseflow.areas.models import Area, AreaKind
 from caseflow.extensions import db
-from caseflow.marks import database_key, marks
+from caseflow.marks import cacheable, database_key, marks
 from caseflow.scope import visible
 
 # A worker serves few scopes; the bound only stops a pathological one from growing forever.
@@ -28,9 +28,11 @@ def settlement_options(user, locale: str, selected: int | None) -> Markup:
             sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, visible(user, Area)).order_by(name)
         ).all()
         html = Markup("").join(Markup('<option value="{}">{}</option>').format(i, n) for i, n in rows)
-        if len(_settlement_options) >= _MAX_ENTRIES:
-            _settlement_options.clear()
-        cached = _settlement_options[key] = (mark, html)
+        cached = (mark, html)
+        if cacheable("areas"):
+            if len(_settlement_options) >= _MAX_ENTRIES:
+                _settlement_options.clear()
+            _settlement_options[key] = cached
     html = cached[1]
     if selected:
         needle = f'<option value="{int(selected)}">'

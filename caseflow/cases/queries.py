@@ -22,9 +22,7 @@ from caseflow.extensions import db
 from caseflow.holidays.services import holidays_between
 from caseflow.inputs import db_int
 from caseflow.schemes.models import LadderLevel, Scheme
-from caseflow.scope import _areas as scope_areas
-from caseflow.scope import _every_state as every_state
-from caseflow.scope import subtree, visible
+from caseflow.scope import areas_of, covers_every_state, subtree, visible
 
 
 @dataclass
@@ -184,10 +182,10 @@ def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]
 def _whole_districts(user: User) -> "list[int] | None | bool":
     """The districts the user's scope is made of: None for every district, False when the scope
     has smaller areas (a block, a panchayat), whose counts are not kept."""
-    areas = scope_areas(user)
+    areas = areas_of(user)
     if not areas or any(a.kind not in (AreaKind.DISTRICT, AreaKind.STATE) for a in areas):
         return False
-    if every_state(areas):
+    if covers_every_state(areas):
         return None
     ids = {a.id for a in areas if a.kind is AreaKind.DISTRICT}
     states = [subtree(Area, a.path) for a in areas if a.kind is AreaKind.STATE]

@@ -17,7 +17,8 @@ The backfill is one INSERT ... SELECT grouped by key: a single scan of the cases
 change_marks: a number per kind of rarely changed data that a web worker caches, raised by
 triggers on every change whoever makes it: 'areas' (the tree, names included) and 'scopes'
 (who works where: user_areas, a user's role or active flag). A worker reads the marks once a
-request and keeps what it cached only while they stay the same. A mark moves to the current
+request and keeps what it cached only while they stay the same; a mark whose row is missing
+(a table emptied by hand) caches nothing until the next change writes the row again. A mark moves to the current
 time in microseconds (or up by one, whichever is more), so a change that is rolled back and
 another one made later never share a mark: a cache built inside the first cannot pass for the second.
 """
@@ -56,15 +57,17 @@ def _sqlite_marks():
         for event in events.split(' OR '):
             name = f"mark_{mark}_{table}_{event.split()[0].lower()}"
             yield (f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN "
-                   f"UPDATE change_marks SET n = max(n + 1, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) "
-                   f"WHERE name = '{mark}'; END")
+                   f"INSERT INTO change_marks (name, n) "
+                   f"VALUES ('{mark}', CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) "
+                   f"ON CONFLICT (name) DO UPDATE SET n = max(change_marks.n + 1, excluded.n); END")
 
 
 def _postgres_marks():
     yield """CREATE FUNCTION change_mark() RETURNS trigger LANGUAGE plpgsql AS $$
              BEGIN
-               UPDATE change_marks SET n = GREATEST(n + 1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
-               WHERE name = TG_ARGV[0];
+               INSERT INTO change_marks (name, n)
+               VALUES (TG_ARGV[0], (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
+               ON CONFLICT (name) DO UPDATE SET n = GREATEST(change_marks.n + 1, EXCLUDED.n);
                RETURN NULL;
              END $$"""
     for mark, table, events in _MARKED:
