@@ -593,6 +593,14 @@ def _verify_sqlite_checks(cur) -> None:
         f"{len(_sqlite_checks(cur, 'cases'))} CHECK constraints of beneficiaries and cases")
 
 
+# caseflow.cases.counts.REBUILD_SQL, kept here so this module imports no application code at load.
+REBUILD_COUNTS_SQL = (
+    "DELETE FROM case_count_deltas",
+    "INSERT INTO case_count_deltas (district_id, scheme_id, status, n) "
+    "SELECT district_id, scheme_id, status, COUNT(*) FROM cases GROUP BY district_id, scheme_id, status",
+)
+
+
 def _load_sqlite(path: str, plan: _Plan) -> None:
     sqlite3.register_adapter(datetime, lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f"))
     sqlite3.register_adapter(date, lambda v: v.isoformat())
@@ -604,9 +612,13 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
         cur.execute(f"PRAGMA {pragma}")
     indexes = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                           "AND tbl_name IN ('cases', 'beneficiaries')").fetchall()
+    # The status-count triggers too: one row per case inserted would double the load.
+    triggers = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases'").fetchall()
     cur.execute("BEGIN")
     for name, _sql in indexes:
         cur.execute(f'DROP INDEX "{name}"')
+    for name, _sql in triggers:
+        cur.execute(f'DROP TRIGGER "{name}"')
     started = time.perf_counter()
     cur.executemany(f"INSERT INTO beneficiaries ({', '.join(BENEFICIARY_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(BENEFICIARY_COLUMNS))})", plan.beneficiaries())
@@ -615,9 +627,11 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
     cur.executemany(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
                     plan.case_rows())
     cur.executemany("INSERT INTO counters (scope, year, value) VALUES (?, ?, ?)", _counter_rows(plan))
+    for sql in REBUILD_COUNTS_SQL:  # the status counts the triggers would keep, in one pass
+        cur.execute(sql)
     log(f"sqlite: cases inserted in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    for _name, sql in indexes:
+    for _name, sql in indexes + triggers:
         cur.execute(sql)
     cur.execute("COMMIT")
     log(f"sqlite: {len(indexes)} indexes rebuilt in {time.perf_counter() - started:.1f} s")
@@ -656,6 +670,8 @@ def _load_postgres(plan: _Plan) -> None:
             for row in plan.case_rows():
                 copy.write_row(row)
         cur.executemany("INSERT INTO counters (scope, year, value) VALUES (%s, %s, %s)", _counter_rows(plan))
+        for sql in REBUILD_COUNTS_SQL:  # replica mode kept the status-count triggers off too
+            cur.execute(sql)
         log(f"postgres: cases copied in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         for _name, sql in indexes:

@@ -1,10 +1,13 @@
-"""`make bench`: the in-charge queue page on 1,000,000 cases, SQLite and PostgreSQL, beside a raw baseline.
+"""`make bench`: the queue page on 1,000,000 cases, SQLite and PostgreSQL, beside a raw baseline and the limit page.
 
 For each database: generate (or reuse) the data set, serve caseflow with
 `gunicorn -w 2 wsgi:app` in production configuration, sign in as the in-charge of one
-district, and load three pages with wrk: the default queue (open cases, by due date), a
-filtered one (submitted and overdue) and a deep page reached through the "Next page" links.
-The baseline (bench/baseline_app.py) is served and loaded the same way just before.
+district and as the state-wide supervisor, and load with wrk: the in-charge's default queue
+(open cases, by due date), a filtered one (submitted and overdue), a deep page reached through
+the "Next page" links, and the supervisor's default queue. The bare baseline
+(bench/baseline_app.py) is served and loaded the same way just before; the limit page
+(bench/limit_app.py: same sign-in, one plain query for the same 50 rows, plain Jinja) just
+after, for each user, with the same cookies.
 
 Figures: requests per second (wrk), server-side latency (gunicorn's own request time, from
 its access log, so queueing at the client is not counted) and the peak RSS of each worker
@@ -43,6 +46,7 @@ WORKERS = 2
 # Budgets, DESIGN.md §6.
 P99_BUDGET_MS = 100.0
 THROUGHPUT_BUDGET_RATIO = 0.5
+LIMIT_BUDGET_RATIO = 0.7  # of the limit page (bench/limit_app.py): issue 12
 RSS_BUDGET_MB = 200.0
 
 
@@ -203,6 +207,10 @@ def queue_rows(body: str) -> int:
     return body.count('class="ref"')
 
 
+def references(body: str) -> list[str]:
+    return re.findall(r'class="ref"[^>]*>([^<]+)<', body)
+
+
 def next_link(body: str) -> str | None:
     match = re.search(r'<a[^>]*rel="next"[^>]*href="([^"]+)"', body) or re.search(
         r'<a[^>]*href="([^"]+)"[^>]*rel="next"', body)
@@ -226,6 +234,7 @@ class Load:
     not_ok: int = 0  # responses other than 200 (a redirect to the login page would look fast)
     socket_errors: str = ""
     rows: int = 0
+    user: str = "incharge"  # whose page: "incharge" or "supervisor" (its limit page is that user's)
 
 
 def _ms(text: str) -> float:
@@ -301,20 +310,26 @@ def bench_baseline(args) -> Result:
     return result
 
 
-def bench_caseflow(database: generate.BenchDatabase, args) -> Result:
+SUPERVISOR = "supervisor"  # bench/generate.py: the supervisor of the whole (only) state
+
+
+def bench_caseflow(database: generate.BenchDatabase, secret: str, args) -> tuple[Result, dict[str, str], dict]:
+    """caseflow's pages; also the users' cookies and first pages' references, for the limit page."""
     kind = database.kind
     env = {**os.environ, "CASEFLOW_CONFIG": "production", "CASEFLOW_DATABASE_URL": database.url,
-           "CASEFLOW_SECRET_KEY": secrets.token_hex(32), "CASEFLOW_INSTANCE_DIR": str(OUT / "instance")}
+           "CASEFLOW_SECRET_KEY": secret, "CASEFLOW_INSTANCE_DIR": str(OUT / "instance")}
     server = Server(kind, "wsgi:app", env, "/healthz")
     try:
         try:
-            cookie = sign_in(server.port, generate.BENCH_USERNAME, generate.BENCH_PASSWORD)
+            cookies = {"incharge": sign_in(server.port, generate.BENCH_USERNAME, generate.BENCH_PASSWORD),
+                       "supervisor": sign_in(server.port, SUPERVISOR, generate.BENCH_PASSWORD)}
         except RuntimeError as exc:
             errors = [line for line in server.error_tail().splitlines() if "Error" in line]
             raise RuntimeError(f"{exc}\n{kind} server: {errors[-1] if errors else '(no error logged)'}\n"
                                f"(full log: {server.error_log})") from None
-        scenarios = [("queue, open, page 1", "/queue"),
-                     ("queue, submitted + overdue", "/queue?status=submitted&overdue=1")]
+        cookie = cookies["incharge"]
+        scenarios = [("queue, open, page 1", "/queue", "incharge"),
+                     ("queue, submitted + overdue", "/queue?status=submitted&overdue=1", "incharge")]
         path, page = "/queue", 1
         while page < args.deep_pages:  # follow the page's own "Next page" link
             status, _h, body = request(server.port, "GET", path, {"Cookie": cookie})
@@ -323,16 +338,42 @@ def bench_caseflow(database: generate.BenchDatabase, args) -> Result:
                 break  # a small data set has fewer pages
             path, page = following, page + 1
         if page > 1:
-            scenarios.append((f"queue, page {page} (after cursor)", path))
+            scenarios.append((f"queue, page {page} (after cursor)", path, "incharge"))
+        scenarios.append(("supervisor (state-wide), queue, open, page 1", "/queue", "supervisor"))
         say(f"{kind}: caseflow, gunicorn -w {WORKERS}, production config, signed in as "
-            f"{generate.BENCH_USERNAME} (district D01, {args.cases // generate.DISTRICTS:,} cases)")
+            f"{generate.BENCH_USERNAME} (district D01, {args.cases // generate.DISTRICTS:,} cases) "
+            f"and as {SUPERVISOR} (the state, {args.cases:,} cases)")
         result = Result(kind, database=asdict(database))
-        for work, path in scenarios:
-            status, _h, body = request(server.port, "GET", path, {"Cookie": cookie})
+        first_pages = {}
+        for work, path, user in scenarios:
+            status, _h, body = request(server.port, "GET", path, {"Cookie": cookies[user]})
             if status != 200:
                 raise RuntimeError(f"{path} gave {status}")
-            load = measure(server, work, path, cookie, args)
-            load.rows = queue_rows(body)
+            if path == "/queue":
+                first_pages[user] = references(body)
+            load = measure(server, work, path, cookies[user], args)
+            load.rows, load.user = queue_rows(body), user
+            result.loads.append(load)
+        result.peak_rss_mb = server.peak_rss_mb()
+    finally:
+        server.stop()
+    return result, cookies, first_pages
+
+
+def bench_limit(database: generate.BenchDatabase, secret: str, cookies: dict[str, str], first_pages: dict,
+                args) -> Result:
+    """The limit page (bench/limit_app.py) for each user, checked to list the same cases as caseflow's."""
+    env = {**os.environ, "CASEFLOW_DATABASE_URL": database.url, "CASEFLOW_SECRET_KEY": secret}
+    server = Server(f"limit-{database.kind}", "bench.limit_app:app", env, "/healthz")
+    try:
+        say(f"{database.kind}: limit page: same sign-in, one plain query for the same 50 rows, plain Jinja")
+        result = Result(f"limit-{database.kind}")
+        for user, cookie in cookies.items():
+            status, _h, body = request(server.port, "GET", "/queue", {"Cookie": cookie})
+            if status != 200 or references(body) != first_pages[user]:
+                raise RuntimeError(f"the limit page of {user} gave {status} and not caseflow's 50 cases")
+            load = measure(server, f"limit page, {user}", "/queue", cookie, args)
+            load.rows, load.user = queue_rows(body), user
             result.loads.append(load)
         result.peak_rss_mb = server.peak_rss_mb()
     finally:
@@ -347,11 +388,13 @@ def _verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
-def report(baselines: dict[str, Result], results: list[Result], args) -> list[list[str]]:
+def report(baselines: dict[str, Result], results: list[Result], args,
+           limits: dict[str, Result] | None = None) -> list[list[str]]:
     rows = [["work", "figure", "value", "baseline", "ratio", "budget", "result"]]
     for result in results:
         base = baselines[result.label]
         base_load = base.loads[0]
+        limit = {load.user: load for load in (limits or {}).get(result.label, Result("")).loads}
         for load in result.loads:
             work = f"{result.label}: {load.work}"
             if load.rows != 50:
@@ -362,6 +405,12 @@ def report(baselines: dict[str, Result], results: list[Result], args) -> list[li
             rows.append([work, "throughput, req/s", f"{load.requests_per_s:.1f}", f"{base_load.requests_per_s:.1f}",
                          f"{rps_ratio:.3f}", f"≥ {THROUGHPUT_BUDGET_RATIO} × baseline",
                          _verdict(rps_ratio >= THROUGHPUT_BUDGET_RATIO)])
+            if load.user in limit:
+                top = limit[load.user]
+                ratio = load.requests_per_s / top.requests_per_s if top.requests_per_s else 0
+                rows.append(["", f"vs limit page ({load.user}), req/s", f"{load.requests_per_s:.1f}",
+                             f"{top.requests_per_s:.1f}", f"{ratio:.3f}", f"≥ {LIMIT_BUDGET_RATIO} × limit page",
+                             _verdict(ratio >= LIMIT_BUDGET_RATIO)])
             rows.append(["", "server p99, ms", f"{load.server_p99_ms:.1f}", f"{base_load.server_p99_ms:.1f}",
                          _ratio(load.server_p99_ms, base_load.server_p99_ms), f"≤ {P99_BUDGET_MS:.0f} ms",
                          _verdict(load.server_p99_ms <= P99_BUDGET_MS)])
@@ -423,11 +472,14 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     load_before = load_average()
     say(f"load average before: {load_before} on {os.cpu_count()} CPUs (shared: figures are noisy)")
-    baselines, results = {}, []
+    baselines, results, limits = {}, [], {}
     for kind in kinds:
-        database = generate.ensure(kind, args.cases, args.regenerate)  # first, so the two loads run back to back
+        database = generate.ensure(kind, args.cases, args.regenerate)  # first, so the loads run back to back
         baselines[kind] = bench_baseline(args)
-        results.append(bench_caseflow(database, args))
+        secret = secrets.token_hex(32)
+        result, cookies, first_pages = bench_caseflow(database, secret, args)
+        results.append(result)
+        limits[kind] = bench_limit(database, secret, cookies, first_pages, args)
         if args.explain:
             from bench import explain
 
@@ -438,13 +490,17 @@ def main(argv: list[str] | None = None) -> int:
         db = result.database
         say(f"{result.label}: {db['cases']:,} cases, generated on {db['generated_on']} in {db['seconds']:.0f} s"
             + (" (reused)" if db["reused"] else ""))
-    rows = report(baselines, results, args)
+    rows = report(baselines, results, args, limits)
+    for kind, limit in limits.items():
+        for load in limit.loads:
+            say(f"{kind}: {load.work}: {load.requests_per_s:.1f} req/s, server p99 {load.server_p99_ms:.1f} ms")
     print_table(rows)
     missed = sum(row[-1] == "MISSED" for row in rows)
     say(f"{missed} budget(s) MISSED" if missed else "every budget met")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (OUT / f"results-{stamp}.json").write_text(json.dumps({
         "args": vars(args), "load_average": {"before": load_before, "after": load_after}, "baselines": {k: asdict(v) for k, v in baselines.items()},
+        "limits": {k: asdict(v) for k, v in limits.items()},
         "results": [asdict(r) for r in results], "table": rows}, indent=2))
     say(f"raw figures in {OUT / f'results-{stamp}.json'}")
     if args.drop and "postgres" in kinds:

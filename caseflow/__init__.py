@@ -63,6 +63,7 @@ def _import_models() -> None:
                    "escalation", "letters", "jobs"):
         importlib.import_module(f"caseflow.{domain}.models")
     importlib.import_module("caseflow.sequences")
+    importlib.import_module("caseflow.marks")
 
 
 def _instance_path() -> str:

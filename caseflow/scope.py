@@ -20,6 +20,7 @@ from caseflow.areas.models import Area, AreaKind, subtree_bounds
 from caseflow.audit.web import note_refused_object
 from caseflow.auth.models import Role, User
 from caseflow.extensions import db
+from caseflow.marks import cacheable, database_key, marks
 
 # Roles that work with beneficiaries and cases; administrators configure, they do not.
 CASE_ROLES = (Role.INCHARGE, Role.SUPERVISOR)
@@ -59,13 +60,37 @@ def _areas(user) -> list[Area]:
     return list(user.areas)
 
 
+def areas_of(who) -> list[Area]:
+    """The areas `who` works in: none for an administrator, a signed-out visitor or None."""
+    return _areas(who)
+
+
+def covers_every_state(areas: list[Area]) -> bool:
+    """True when these areas include every state: their scope is every row."""
+    return _every_state(areas)
+
+
 def _every_state(areas: list[Area]) -> bool:
     """True when the user's states are all the states there are: their scope is every row."""
     states = {a.id for a in areas if a.kind is AreaKind.STATE}
     if not states:
         return False
-    roots = set(db.session.scalars(sa.select(Area.id).where(Area.parent_id.is_(None))))
-    return roots <= states
+    return _root_ids() <= states
+
+
+_roots: dict[tuple, frozenset[int]] = {}
+
+
+def _root_ids() -> frozenset[int]:
+    """The states there are: asked on every page, kept per worker while no area changes."""
+    key = (database_key(), marks().get("areas"))
+    roots = _roots.get(key)
+    if roots is None:
+        roots = frozenset(db.session.scalars(sa.select(Area.id).where(Area.parent_id.is_(None))))
+        _roots.clear()  # one entry: the marks only move forward
+        if cacheable("areas"):
+            _roots[key] = roots
+    return roots
 
 
 def visible(who: "User | Operator | None", model) -> sa.ColumnElement[bool]:

@@ -10,15 +10,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from caseflow.areas.models import Area
 from caseflow.audit.services import changed_fields, record
-from caseflow.auth.models import LoginThrottle, Role, User, UserSession
+from caseflow.auth.models import LoginThrottle, Role, User, UserSession, user_areas
 from caseflow.db import read_only_transaction, utcnow
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
+from caseflow.marks import cacheable, database_key, marks
 
 _hasher = PasswordHasher()  # argon2-cffi's default type is Argon2id
 # Verified against when the username is unknown, so timing does not reveal which names exist;
@@ -176,14 +178,50 @@ def load_session_user(token: str) -> User | None:
         sa.select(User, UserSession.created_at, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == _token_hash(token), UserSession.expires_at > now, User.active.is_(True))
+        .options(orm.lazyload(User.areas))
     ).first()
     if row is None:
         return None
     user, created_at, last_seen_at = row
     user.session_token = token
+    if "areas" not in sa.inspect(user).dict:  # not already loaded in this session (a test's, a CLI's)
+        orm.attributes.set_committed_value(user, "areas", _user_areas(user.id))
     if (now - last_seen_at).total_seconds() >= current_app.config["SESSION_TOUCH_SECONDS"]:
         _touch(token, created_at, now)
     return user
+
+
+# A user's areas, per worker: read on every request, changed by an administrator now and then.
+# An entry holds the areas' column values (not objects of a closed session) and is used while
+# the 'areas' and 'scopes' change marks (caseflow.marks) are those it was read under.
+_AREA_COLUMNS = ("id", "parent_id", "kind", "code", "name_en", "name_hi", "path", "active")
+_areas_of_user: dict[tuple, list[dict]] = {}
+
+
+def _user_areas(user_id: int) -> list[Area]:
+    current = marks()
+    key = (database_key(), user_id, current.get("areas"), current.get("scopes"))
+    values = _areas_of_user.get(key)
+    if values is None:
+        areas = db.session.scalars(sa.select(Area).join(user_areas, user_areas.c.area_id == Area.id)
+                                   .where(user_areas.c.user_id == user_id).order_by(Area.path)).all()
+        if cacheable("areas", "scopes"):
+            if len(_areas_of_user) >= 10_000:  # marks only move forward: old entries are dead weight
+                _areas_of_user.clear()
+            _areas_of_user[key] = [{name: getattr(area, name) for name in _AREA_COLUMNS} for area in areas]
+        return list(areas)
+    return [_attached(Area, fields) for fields in values]
+
+
+def _attached(model, fields: dict):
+    """An object of this session with these column values, without a query (the identity map's
+    own object when it holds one)."""
+    existing = db.session.identity_map.get(db.session.identity_key(model, fields["id"]))
+    if existing is not None:
+        return existing
+    obj = model(**fields)
+    orm.make_transient_to_detached(obj)
+    return db.session.merge(obj, load=False)
 
 
 def _touch(token: str, created_at: datetime, now: datetime) -> None:

@@ -211,3 +211,18 @@ class CaseEvent(db.Model):
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship(lazy="joined")
     office: Mapped[Office | None] = relationship(lazy="joined")
+
+
+class CaseCountDelta(db.Model):
+    """+1/-1 per case entering or leaving a (district, scheme, status), written by triggers on
+    `cases` (migration c0c0a7e50009), never by the application: see caseflow.cases.counts."""
+
+    __tablename__ = "case_count_deltas"
+    __table_args__ = (sa.Index("ix_case_count_deltas_district", "district_id", "status", "n"),)
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    district_id: Mapped[int]
+    scheme_id: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(14))
+    n: Mapped[int]
+

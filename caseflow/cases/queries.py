@@ -6,20 +6,23 @@ and every query is scoped through `caseflow.scope.visible`.
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import g, has_app_context
-from sqlalchemy import orm
 
-from caseflow.areas.models import Area
+from caseflow.areas.models import Area, AreaKind
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
+from caseflow.cases import counts as kept_counts
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus
+from caseflow.db import read_only_transaction
 from caseflow.extensions import db
 from caseflow.holidays.services import holidays_between
 from caseflow.inputs import db_int
-from caseflow.scope import visible
+from caseflow.schemes.models import LadderLevel, Scheme
+from caseflow.scope import areas_of, covers_every_state, subtree, visible
 
 
 @dataclass
@@ -41,7 +44,7 @@ class QueueFilters:
 
 @dataclass
 class QueuePage:
-    cases: list[Case]
+    cases: list["QueueRow"]
     next_cursor: str | None
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -97,27 +100,19 @@ def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> Q
     if statuses:
         base = base.where(Case.status.in_(statuses))
     after = _parse_cursor(filters.after)
-    ids: list[int] = []
+    cases: list[QueueRow] = []
     if after is None or after[0] == "d":
         dated = base.where(Case.due_date.is_not(None))
         if after is not None:
             dated = dated.where(sa.tuple_(Case.due_date, Case.id) > sa.tuple_(sa.literal(after[1], sa.Date), after[2]))
-        ids = list(db.session.scalars(dated.order_by(Case.due_date, Case.id).limit(page_size + 1)))
-    if len(ids) <= page_size and not filters.overdue:
+        cases = _rows(dated.order_by(Case.due_date, Case.id).limit(page_size + 1), (Case.due_date, Case.id))
+    if len(cases) <= page_size and not filters.overdue:
         undated = base.where(Case.due_date.is_(None))
         if after is not None and after[0] == "n":
             undated = undated.where(Case.id > after[2])
-        ids += db.session.scalars(undated.order_by(Case.id).limit(page_size + 1 - len(ids)))
-    more = len(ids) > page_size
-    ids = ids[:page_size]
-    # Only what a queue row shows: the default eager loads would also pull each
-    # beneficiary's settlement and every area's parent.
-    rows = sa.select(Case).where(Case.id.in_(ids)).options(
-        orm.joinedload(Case.beneficiary).load_only(Beneficiary.id, Beneficiary.name).lazyload("*"),
-        orm.joinedload(Case.area).load_only(Area.id, Area.name_en, Area.name_hi).lazyload("*"),
-    )
-    by_id = {case.id: case for case in db.session.scalars(rows).unique()}
-    cases = [by_id[i] for i in ids]
+        cases += _rows(undated.order_by(Case.id).limit(page_size + 1 - len(cases)), (Case.id,))
+    more = len(cases) > page_size
+    cases = cases[:page_size]
     next_cursor = None
     if more and cases:
         last = cases[-1]
@@ -125,13 +120,78 @@ def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> Q
     return QueuePage(cases=cases, next_cursor=next_cursor)
 
 
+class QueueRow(NamedTuple):
+    """What a queue row shows, as plain values: no ORM objects to build for a list page."""
+
+    id: int
+    reference: str
+    status: CaseStatus
+    level: int
+    due_date: date | None
+    beneficiary_name: str
+    scheme_code: str
+    area_name_en: str
+    area_name_hi: str
+    time_limit_days: int | None  # of the case's current level, for its standing
+
+
+def _rows(page: sa.Select, order: tuple) -> list[QueueRow]:
+    """The cases `page` selects (ids, in index order, limited), with what each row shows, in
+    one statement: the page is read off its index first, then joined to the names and codes."""
+    ids = page.subquery()
+    query = (
+        sa.select(Case.id, Case.reference, Case.status, Case.level, Case.due_date, Beneficiary.name, Scheme.code,
+                  Area.name_en, Area.name_hi, LadderLevel.time_limit_days)
+        .select_from(ids)
+        .join(Case, Case.id == ids.c.id)
+        .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
+        .join(Scheme, Scheme.id == Case.scheme_id)
+        .join(Area, Area.id == Case.area_id)
+        .outerjoin(LadderLevel, sa.and_(LadderLevel.scheme_id == Case.scheme_id, LadderLevel.level == Case.level))
+        .order_by(*order)
+    )
+    return [QueueRow(*row) for row in db.session.execute(query)]
+
+
 def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]:
-    """Cases per status under the same scope and filters (the status filter aside)."""
+    """Cases per status under the same scope and filters (the status filter aside).
+
+    Whole districts (or every state), with no filter but the scheme, are read from the counts
+    the triggers keep (caseflow.cases.counts): a state's million cases cost what 50 rows cost.
+    Anything narrower is counted, off the same indexes the page uses.
+    """
+    districts = _whole_districts(user) if not (filters.settlement_id or filters.overdue or filters.search) else False
+    if districts is not False:
+        counts, summed = kept_counts.status_counts(districts, filters.scheme_id)
+        if kept_counts.due_for_compaction(summed) and read_only_transaction.get():
+            # A page only reads: the fold is its transaction's one write, committed at once (as
+            # the session touch is). A failed fold leaves the rows as they were.
+            try:
+                kept_counts.compact()
+                db.session.commit()
+            except sa.exc.SQLAlchemyError:
+                db.session.rollback()
+        return counts
     base = _base(user, filters, on).with_only_columns(Case.status, sa.func.count()).group_by(Case.status)
     counts = {status.value: 0 for status in CaseStatus}
     for status, count in db.session.execute(base):
         counts[status.value] = count
     return counts
+
+
+def _whole_districts(user: User) -> "list[int] | None | bool":
+    """The districts the user's scope is made of: None for every district, False when the scope
+    has smaller areas (a block, a panchayat), whose counts are not kept."""
+    areas = areas_of(user)
+    if not areas or any(a.kind not in (AreaKind.DISTRICT, AreaKind.STATE) for a in areas):
+        return False
+    if covers_every_state(areas):
+        return None
+    ids = {a.id for a in areas if a.kind is AreaKind.DISTRICT}
+    states = [subtree(Area, a.path) for a in areas if a.kind is AreaKind.STATE]
+    if states:
+        ids.update(db.session.scalars(sa.select(Area.id).where(Area.kind == AreaKind.DISTRICT, sa.or_(*states))))
+    return sorted(ids)
 
 
 def sla_standing(case: Case, on: date) -> tuple[str | None, int | None]:
@@ -144,12 +204,22 @@ def sla_standing(case: Case, on: date) -> tuple[str | None, int | None]:
     """
     if case.due_date is None or case.status not in WAITING_STATUSES:
         return None, None
-    if case.due_date < on:
-        return "overdue", (case.due_date - on).days
-    left = working_days_after(on, case.due_date, _holidays_for(on, case.due_date))
-    level = case.scheme.level(case.level)
-    limit = level.time_limit_days if level else 0
-    if left <= max(1, math.ceil(0.2 * limit)):
+    level = case.scheme.level(case.level) if case.due_date >= on else None
+    return _standing(case.due_date, case.status, level.time_limit_days if level else None, on)
+
+
+def row_standing(row: QueueRow, on: date) -> tuple[str | None, int | None]:
+    """`sla_standing` of a queue row, from the values the row already holds."""
+    return _standing(row.due_date, row.status, row.time_limit_days, on)
+
+
+def _standing(due_date: date | None, status: CaseStatus, limit: int | None, on: date) -> tuple[str | None, int | None]:
+    if due_date is None or status not in WAITING_STATUSES:
+        return None, None
+    if due_date < on:
+        return "overdue", (due_date - on).days
+    left = working_days_after(on, due_date, _holidays_for(on, due_date))
+    if left <= max(1, math.ceil(0.2 * (limit or 0))):
         return "at_risk", left
     return "on_track", left
 

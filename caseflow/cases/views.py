@@ -1,14 +1,26 @@
 """Case pages: the queue, opening a case, the case page, lifecycle steps and follow-ups."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from caseflow.areas.models import Area, AreaKind, Office
+from caseflow.areas.models import Office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import queries, routing, services, workflow
+from caseflow.cases import cached, queries, routing, services, workflow
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
@@ -26,7 +38,7 @@ from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope, visible
+from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
@@ -67,18 +79,26 @@ def _stored_search() -> str:
     return text
 
 
-def _settlements_in_scope() -> list[tuple[int, str]]:
-    """(id, name) of the settlements in scope, for the filter: plain rows, it runs on every queue page."""
-    name = Area.name_hi if _locale() == "hi" else Area.name_en
-    return db.session.execute(
-        sa.select(Area.id, name).where(Area.kind == AreaKind.SETTLEMENT, visible(current_user, Area)).order_by(name)
-    ).all()
+# Per worker, per language: the standings a queue shows (a few hundred distinct ones) rendered
+# once by the _sla.html macro, not a macro call and a translation per row of every page.
+_badges: dict[tuple, Markup] = {}
+
+
+def _badge(standing: tuple, locale: str) -> Markup:
+    key = (locale, *standing)
+    html = _badges.get(key)
+    if html is None:
+        if len(_badges) >= 10_000:
+            _badges.clear()
+        html = _badges[key] = Markup(get_template_attribute("cases/_sla.html", "sla")(standing))
+    return html
 
 
 @bp.get("/queue")
 def queue():
     filters = _filters()
     on = today()
+    locale = _locale()
     page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
     counts = queries.status_counts(current_user, filters, on)
     schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
@@ -88,8 +108,8 @@ def queue():
         counts=counts,
         filters=filters,
         schemes=schemes,
-        settlements=_settlements_in_scope(),
-        standing=lambda case: queries.sla_standing(case, on),
+        settlement_options=cached.settlement_options(current_user, locale, filters.settlement_id),
+        badge=lambda row: _badge(queries.row_standing(row, on), locale),
         status_label=workflow.status_label,
         labels={status: str(workflow.status_label(status)) for status in CaseStatus},
         # Unformatted: the template fills in each row's level without a gettext per row.
