@@ -108,3 +108,20 @@ def matrix_letters(world) -> dict:
                                                                mode=DispatchMode.HAND, on=today())
         found["letter_case"][district] = new_case("Parvati Bai")
     return found
+
+
+def committed_letters(app, letters: int = 0) -> dict:
+    """A submitted case with `letters` letters drafted to its janpad office, committed (for tests
+    whose threads or processes read them on connections of their own): ids only."""
+    from caseflow.areas.models import Office
+    from caseflow.extensions import db
+    from tests.conftest import World
+
+    with app.app_context():
+        world = World()
+        case = world.case(status="submitted")
+        office = db.session.get(Office, world.janpad.id)
+        drafted = [draft_letter(case, office, actor=world.incharge, level=2, due_within_days=15).id
+                   for _ in range(letters)]
+        db.session.commit()
+        return {"case": case.id, "office": office.id, "incharge": world.incharge.id, "letters": drafted}

@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from caseflow.areas.models import Office
 from caseflow.audit.models import AuditEntry
 from caseflow.auth.models import User
 from caseflow.db import utcnow
@@ -23,8 +22,8 @@ from caseflow.jobs import queue, worker
 from caseflow.jobs.models import Job, JobState
 from caseflow.letters import background, render, services, storage
 from caseflow.letters.models import Letter, LetterStatus
-from tests.conftest import PASSWORD, World
-from tests.letters_support import pdf_pages, pdftotext
+from tests.conftest import PASSWORD
+from tests.letters_support import committed_letters, pdf_pages, pdftotext
 
 JOIN_TIMEOUT = 180
 
@@ -35,15 +34,6 @@ def letters_dir(app, tmp_path, monkeypatch):
     return tmp_path / "letters"
 
 
-def _world(app, letters: int) -> dict:
-    with app.app_context():
-        world = World()
-        case = world.case(status="submitted")
-        office = db.session.get(Office, world.janpad.id)
-        drafted = [services.draft_letter(case, office, actor=world.incharge, level=2, due_within_days=15).id
-                   for _ in range(letters)]
-        db.session.commit()
-        return {"case": case.id, "incharge": world.incharge.id, "letters": drafted}
 
 
 def _rendered_entries(app) -> dict[int, int]:
@@ -64,7 +54,7 @@ def _work(app, **options) -> worker.Stats:
 
 
 def test_two_workers_racing_render_each_drafted_letter_once(app, committed_db, letters_dir):
-    ids = _world(app, letters=6)
+    ids = committed_letters(app, letters=6)
     barrier = threading.Barrier(2)
     stats: list = [None, None]
     errors: list = []
@@ -100,7 +90,7 @@ def test_two_workers_racing_render_each_drafted_letter_once(app, committed_db, l
 
 
 def test_a_job_whose_worker_died_is_taken_back_after_the_lock_timeout(app, committed_db, monkeypatch):
-    ids = _world(app, letters=1)
+    ids = committed_letters(app, letters=1)
     [letter_id] = ids["letters"]
     with app.app_context():
         assert background.find_unrendered() == 1
@@ -125,7 +115,7 @@ def test_a_job_whose_worker_died_is_taken_back_after_the_lock_timeout(app, commi
 
 def test_the_dead_workers_late_finish_is_refused(app, committed_db, monkeypatch):
     """A worker presumed dead that wakes up cannot finish (and commit) a job taken from it."""
-    _world(app, letters=1)
+    committed_letters(app, letters=1)
     with app.app_context():
         background.find_unrendered()
         db.session.commit()
@@ -145,7 +135,7 @@ def test_the_dead_workers_late_finish_is_refused(app, committed_db, monkeypatch)
 
 
 def test_a_batch_printed_after_the_workers_ran_only_joins_stored_pdfs(app, committed_db, letters_dir):
-    ids = _world(app, letters=3)
+    ids = committed_letters(app, letters=3)
     assert _work(app).done == 3
     before = _rendered_entries(app)
     files = _files(letters_dir)
@@ -169,7 +159,7 @@ def test_a_batch_printed_after_the_workers_ran_only_joins_stored_pdfs(app, commi
 
 @pytest.mark.parametrize("job_first", [True, False], ids=["job-queued", "no-job-yet"])
 def test_a_letter_printed_before_its_job_ran_is_rendered_once(app, committed_db, letters_dir, job_first):
-    ids = _world(app, letters=1)
+    ids = committed_letters(app, letters=1)
     [letter_id] = ids["letters"]
     with app.app_context():
         if job_first:
@@ -188,7 +178,7 @@ def test_a_letter_printed_before_its_job_ran_is_rendered_once(app, committed_db,
 
 
 def test_superseded_and_dispatched_letters_are_not_rendered(app, committed_db):
-    ids = _world(app, letters=2)
+    ids = committed_letters(app, letters=2)
     superseded, drafted = ids["letters"]
     with app.app_context():
         db.session.execute(sa.update(Letter).where(Letter.id == superseded).values(
@@ -202,7 +192,7 @@ def test_superseded_and_dispatched_letters_are_not_rendered(app, committed_db):
 
 def test_worker_processes_share_the_queue(app, committed_db):
     """The command's --concurrency: spawned processes, each building the same app."""
-    ids = _world(app, letters=4)
+    ids = committed_letters(app, letters=4)
     assert worker.run_processes(worker.portable_config(app), 2, once=True, poll=0.1) == 0
     assert _rendered_entries(app) == {letter_id: 1 for letter_id in ids["letters"]}
 
@@ -210,7 +200,7 @@ def test_worker_processes_share_the_queue(app, committed_db):
 def test_a_print_while_the_worker_renders_keeps_the_printed_pdf(app, committed_db, letters_dir, monkeypatch):
     """The two meet mid-render: the print stores its PDF first; the worker's conditional UPDATE
     then stores nothing, its file is dropped, and the letter has one PDF and one render entry."""
-    ids = _world(app, letters=1)
+    ids = committed_letters(app, letters=1)
     [letter_id] = ids["letters"]
     original = render.html_to_pdf
     printed = []

@@ -23,7 +23,7 @@ from caseflow.exceptions import Stale
 from caseflow.extensions import db
 from caseflow.letters import services, storage
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
-from tests.conftest import World
+from tests.letters_support import committed_letters
 
 JOIN_TIMEOUT = 120
 
@@ -34,15 +34,6 @@ def letters_dir(app, tmp_path, monkeypatch):
     return tmp_path / "letters"
 
 
-def _world(app, letters: int = 0) -> dict:
-    with app.app_context():
-        world = World()
-        case = world.case(status="submitted")
-        office = db.session.get(Office, world.janpad.id)
-        drafted = [services.draft_letter(case, office, actor=world.incharge, level=2, due_within_days=15).id
-                   for _ in range(letters)]
-        db.session.commit()
-        return {"case": case.id, "office": office.id, "incharge": world.incharge.id, "letters": drafted}
 
 
 def _race(app, workers):
@@ -76,7 +67,7 @@ def _race(app, workers):
 
 
 def test_drafting_at_once_never_reuses_a_register_number(app, committed_db):
-    ids = _world(app)
+    ids = committed_letters(app)
     per_worker, workers = 3, 8
 
     def drafter(barrier):
@@ -101,7 +92,7 @@ def test_drafting_at_once_never_reuses_a_register_number(app, committed_db):
 
 
 def test_two_first_prints_at_once_store_one_pdf(app, committed_db, letters_dir):
-    ids = _world(app, letters=1)
+    ids = committed_letters(app, letters=1)
     letter_id = ids["letters"][0]
 
     def printer(barrier):
@@ -124,7 +115,7 @@ def test_two_first_prints_at_once_store_one_pdf(app, committed_db, letters_dir):
 
 
 def test_two_dispatches_of_one_letter_record_one(app, committed_db):
-    ids = _world(app, letters=1)
+    ids = committed_letters(app, letters=1)
     letter_id = ids["letters"][0]
     with app.app_context():
         seen = db.session.get(Letter, letter_id).version
