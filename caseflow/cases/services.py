@@ -1,5 +1,10 @@
 """The verbs on a case. Each checks the version the user saw, changes the case through the
-machine, appends the timeline event and flushes; the caller commits once.
+machine and appends the timeline event; the caller commits once.
+
+Every step of the machine goes through `transition_many` (a page's step is a batch of one, the
+sweep's a batch of hundreds): the cases are written together with their versions checked, and
+events, letters and audit entries are inserted in bulk. The other verbs (open, follow-up)
+change one case through the ORM and flush.
 """
 from datetime import date
 
