@@ -97,6 +97,18 @@ def refusal(label) -> IdentityError:
                             "issued; an Aadhaar number is kept only as its last 4 digits.", field=label))
 
 
+def _checked(kind: int, label, value):
+    """`value` as the rule lets it be stored: free text and JSON masked (the same object when
+    clean), a reference returned as it is or refused."""
+    if kind == _FREE:
+        return mask_aadhaar(value) if isinstance(value, str) else value
+    if kind == _REFERENCE:
+        if isinstance(value, str) and holds_aadhaar(value):
+            raise refusal(label)
+        return value
+    return masked_json(value)
+
+
 def _guard(state, keys) -> None:
     values = state.dict
     obj = state.obj()
@@ -104,20 +116,10 @@ def _guard(state, keys) -> None:
         if keys is not None and key not in keys:
             continue
         value = values.get(key)
-        if value is None:
-            continue
-        if kind == _FREE:
-            if isinstance(value, str):
-                masked = mask_aadhaar(value)
-                if masked is not value:
-                    setattr(obj, key, masked)
-        elif kind == _REFERENCE:
-            if isinstance(value, str) and holds_aadhaar(value):
-                raise refusal(label)
-        else:
-            masked = masked_json(value)
-            if masked is not value:
-                setattr(obj, key, masked)
+        if value is not None:
+            checked = _checked(kind, label, value)
+            if checked is not value:
+                setattr(obj, key, checked)
 
 
 _table_plans: dict = {}
@@ -137,17 +139,8 @@ def guard_rows(table, rows: list[dict]) -> None:
         return
     for row in rows:
         for key, value in row.items():
-            if value is None or key not in plan:
-                continue
-            kind, label = plan[key]
-            if kind == _FREE:
-                if isinstance(value, str):
-                    row[key] = mask_aadhaar(value)
-            elif kind == _REFERENCE:
-                if isinstance(value, str) and holds_aadhaar(value):
-                    raise refusal(label)
-            else:
-                row[key] = masked_json(value)
+            if value is not None and key in plan:
+                row[key] = _checked(*plan[key], value)
 
 
 def _before_flush(session, _flush_context, _instances) -> None:
