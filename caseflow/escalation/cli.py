@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date, datetime
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import OperationalError
 
@@ -85,6 +86,7 @@ class Sweep:
         self.refused: list[str] = []
         self.postgres = db.engine.dialect.name == "postgresql"
         self.run_id: int | None = None
+        self.cache_kib = current_app.config["SWEEP_SQLITE_CACHE_MB"] * 1024
         self.head_held = 0.0  # the longest the audit head stayed locked, in seconds (lock to commit)
 
     def run(self) -> tuple[Counter, list[str]]:
@@ -186,6 +188,8 @@ class Sweep:
         """Run `work` in its own transaction and commit it (roll back in a dry run or a read)."""
         for attempt in range(1, RETRIES + 1):
             try:
+                if not self.postgres:
+                    db.session.connection().exec_driver_sql(f"PRAGMA cache_size=-{self.cache_kib}")
                 result = work()
                 if write and not self.dry_run:
                     db.session.commit()
