@@ -202,8 +202,8 @@ def _append(pending: list[tuple[dict, bytes]]) -> None:
         digest = _link(start, prev, seq)
         rows.append({**values, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    # The values are masked already and the hash covers them as they are.
-    insert_many(AuditEntry.__table__, rows)
+    # The values are masked already (`record`) and the hash covers them as they are.
+    insert_many(AuditEntry.__table__, rows, masked=True)
     head.seq, head.hash = seq, prev
 
 
