@@ -13,7 +13,10 @@ import re
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+
+from caseflow import filestores
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
@@ -86,3 +89,13 @@ def load(relative: str, expected_sha256: str, reference: str | None = None) -> b
     if sha256(data) != expected_sha256:
         raise LetterFileError("the stored letter file does not match its recorded SHA-256", reference)
     return data
+
+
+def referenced_files(connection: sa.Connection) -> list[tuple[str, str | None]]:
+    """(path, sha256) of every stored letter PDF, for backups (caseflow.filestores)."""
+    rows = connection.execute(sa.text(
+        "SELECT pdf_path, pdf_sha256 FROM letters WHERE pdf_path IS NOT NULL ORDER BY id"))
+    return [(path, digest) for path, digest in rows]
+
+
+filestores.register(filestores.FileStore("letters", letters_dir, referenced_files))
