@@ -7,6 +7,7 @@ empty instance from one. Both exit non-zero, saying why, when anything is refuse
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from caseflow.audit.services import record
@@ -44,10 +45,6 @@ def backup_command(root: Path, keep_daily: int | None, keep_monthly: int | None)
         raise click.ClickException(str(exc)) from exc
     manifest = written.manifest
     files = len(manifest["files"]) - 1
-    # A copy of every record left the database: that is on the audit trail, like an export.
-    record("backup.written", actor=None, data={"manifest_sha256": written.manifest_sha256, "files": files,
-                                               "audit_seq": manifest["audit_head"]["seq"]})
-    db.session.commit()
     click.echo(f"Wrote {written.path}: the {manifest['database']['kind']} database at revision "
                f"{manifest['schema_revision']}, {files} stored files, {_size(written.size)}, "
                f"in {written.seconds:.1f} s.")
@@ -56,6 +53,15 @@ def backup_command(root: Path, keep_daily: int | None, keep_monthly: int | None)
         pruned = prune(root, keep_daily=keep_daily or 0, keep_monthly=keep_monthly or 0, keep=written.path)
         click.echo(f"Retention: {len(pruned)} older snapshot(s) deleted" +
                    (": " + ", ".join(p.name for p in pruned) if pruned else "") + ".")
+    # A copy of every record left the database: that is on the audit trail, like an export.
+    try:
+        record("backup.written", actor=None, data={"manifest_sha256": written.manifest_sha256, "files": files,
+                                                   "audit_seq": manifest["audit_head"]["seq"]})
+        db.session.commit()
+    except sa.exc.OperationalError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"the snapshot {written.path} is complete, but its audit entry could not be "
+                                   f"recorded: {exc.orig}") from exc
     click.echo(f"manifest sha256 {written.manifest_sha256}")
 
 
