@@ -18,6 +18,7 @@ and dropped here.
   the one just written, never anything that is not a caseflow snapshot.
 - A stored letter whose file changed on disk makes the backup fail, leaving nothing behind.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -141,8 +142,8 @@ def backup(application, out: Path, *args: str):
     return application.test_cli_runner().invoke(args=["caseflow", "backup", "--out", str(out), *args])
 
 
-def restore(application, snapshot: Path):
-    return application.test_cli_runner().invoke(args=["caseflow", "restore", str(snapshot)])
+def restore(application, snapshot: Path, *args: str):
+    return application.test_cli_runner().invoke(args=["caseflow", "restore", str(snapshot), *args])
 
 
 def ok(result) -> str:
@@ -307,7 +308,7 @@ def test_a_backup_under_concurrent_writes_restores_one_moment_and_a_quiet_one_re
     manifest = json.loads((snapshot / MANIFEST).read_text())
 
     restored = instances.new("moment")
-    restored_output = ok(restore(restored, snapshot))
+    restored_output = ok(restore(restored, snapshot, "--expect-manifest", output.split("manifest sha256 ")[1].strip()))
     assert "The audit chain verifies" in restored_output
 
     # One moment of the source: its chain is a prefix of the source's, and it ends at the manifest's head.
@@ -441,12 +442,16 @@ def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(demo_snapshot,
 def test_a_snapshot_of_a_revision_this_code_does_not_know_is_refused(demo_snapshot, instances, tmp_path, committed_db):
     snapshot = tmp_path / demo_snapshot.name
     shutil.copytree(demo_snapshot, snapshot)
+    recorded = hashlib.sha256((snapshot / MANIFEST).read_bytes()).hexdigest()
     manifest = json.loads((snapshot / MANIFEST).read_text())
     manifest["schema_revision"] = "ffffffffffff"
     (snapshot / MANIFEST).write_text(json.dumps(manifest))
     target = instances.new("newer")
     result = restore(target, snapshot)
     assert result.exit_code == 1 and "'ffffffffffff' is not one this caseflow knows" in result.output
+    # The manifest vouches for the files; the hash `backup` printed vouches for the manifest.
+    result = restore(target, snapshot, "--expect-manifest", recorded)
+    assert result.exit_code == 1 and "is not the manifest recorded" in result.output
     with target.app_context():
         assert database_tables() == 0
 

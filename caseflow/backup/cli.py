@@ -67,8 +67,10 @@ def backup_command(root: Path, keep_daily: int | None, keep_monthly: int | None)
 
 @click.command("restore")
 @click.argument("snapshot", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--expect-manifest", metavar="SHA256",
+              help="The manifest's SHA-256 that `backup` printed: refuse the snapshot if its manifest differs.")
 @with_appcontext
-def restore_command(snapshot: Path):
+def restore_command(snapshot: Path, expect_manifest: str | None):
     """Restore a snapshot into this instance's empty database and file stores.
 
     Refuses, writing nothing, a snapshot whose files do not match its manifest, a non-empty
@@ -76,7 +78,7 @@ def restore_command(snapshot: Path):
     the audit chain against the manifest's head.
     """
     try:
-        restored = restore_snapshot(snapshot)
+        restored = restore_snapshot(snapshot, expect_manifest=expect_manifest)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     migrated = (f", migrated forward from {restored.migrated_from}" if restored.migrated_from else "")

@@ -29,6 +29,7 @@ from caseflow import filestores
 from caseflow.audit.services import record, verify
 from caseflow.backup.snapshot import (
     FILES_DIR,
+    MANIFEST,
     BackupError,
     check_snapshot,
     copy_file,
@@ -153,8 +154,16 @@ def _restore_database(snapshot: Path, manifest: dict) -> None:
                  f"--dbname={engine.url.database}", str(source)], engine.url)
 
 
-def restore_snapshot(snapshot: Path) -> Restored:
-    """Restore `snapshot` into this app's empty database and stores; BackupError on any refusal or failure."""
+def restore_snapshot(snapshot: Path, *, expect_manifest: str | None = None) -> Restored:
+    """Restore `snapshot` into this app's empty database and stores; BackupError on any refusal or failure.
+
+    `expect_manifest`: the manifest's SHA-256 recorded when the snapshot was written (the
+    manifest vouches for every other file; this vouches for the manifest).
+    """
+    if expect_manifest is not None and (snapshot / MANIFEST).is_file() \
+            and manifest_sha256(snapshot) != expect_manifest.strip().lower():
+        raise BackupError(f"{snapshot}/{MANIFEST} is not the manifest recorded ({expect_manifest}): it was altered "
+                          "or this is another snapshot; nothing was restored")
     manifest = check_snapshot(snapshot)
     kind = manifest["database"]["kind"]
     if kind != db.engine.dialect.name:
