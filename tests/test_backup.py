@@ -520,11 +520,12 @@ def test_retention_keeps_exactly_the_newest_of_each_day_and_month_and_nothing_el
                  [*yesterday, local_midnight(day - timedelta(days=2)), local_midnight(day - timedelta(days=3))]]
     # Not caseflow snapshots: left alone whatever their age.
     strangers = {"caseflow-20200101T060000Z", "caseflow-20200102T060000Z", "notes", "caseflow-20200103T060000Z.tar",
-                 ".partial-caseflow-20200104T060000Z-x"}
+                 "caseflow-20261399T250000Z", ".partial-caseflow-20200104T060000Z-x"}
     (other / "caseflow-20200101T060000Z").mkdir()  # no manifest
     (other / "caseflow-20200102T060000Z").mkdir()
     (other / "caseflow-20200102T060000Z" / MANIFEST).write_text('{"format": "something-else"}')
     (other / "notes").mkdir()
+    (other / "caseflow-20261399T250000Z").mkdir()  # the shape of a name, not a time
     (other / "caseflow-20200103T060000Z.tar").write_bytes(b"operator's archive")
     (other / ".partial-caseflow-20200104T060000Z-x").mkdir()
     output = ok(backup(source, other, "--keep-daily", "3"))

@@ -76,7 +76,10 @@ def snapshot_name(moment: datetime) -> str:
 def snapshot_time(name: str) -> datetime | None:
     """The UTC time in a snapshot folder's name, or None if the name is not a snapshot's."""
     found = NAME_PATTERN.match(name)
-    return datetime.strptime(found.group(1), STAMP_FORMAT).replace(tzinfo=UTC) if found else None
+    try:
+        return datetime.strptime(found.group(1), STAMP_FORMAT).replace(tzinfo=UTC) if found else None
+    except ValueError:  # caseflow-20261399T…: the shape of a name, not a time
+        return None
 
 
 def database_kind() -> str:
