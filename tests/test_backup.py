@@ -456,6 +456,25 @@ def test_a_snapshot_of_a_revision_this_code_does_not_know_is_refused(demo_snapsh
         assert database_tables() == 0
 
 
+def test_a_snapshot_of_the_other_database_kind_is_refused(demo_snapshot, instances, tmp_path, committed_db):
+    """The manifest is consistent (its files match) but names the other kind: nothing is written."""
+    snapshot = tmp_path / demo_snapshot.name
+    shutil.copytree(demo_snapshot, snapshot)
+    manifest = json.loads((snapshot / MANIFEST).read_text())
+    ours = manifest["database"]["kind"]
+    other = "postgresql" if ours == "sqlite" else "sqlite"
+    (snapshot / snapshot_module.DATABASE_FILES[ours]).rename(snapshot / snapshot_module.DATABASE_FILES[other])
+    manifest["database"] = {"kind": other, "file": snapshot_module.DATABASE_FILES[other]}
+    manifest["files"][0]["path"] = snapshot_module.DATABASE_FILES[other]
+    (snapshot / MANIFEST).write_text(json.dumps(manifest))
+    target = instances.new("kind")
+    result = restore(target, snapshot)
+    assert result.exit_code == 1 and f"holds a {other} database and this instance runs on {ours}" in result.output
+    with target.app_context():
+        assert database_tables() == 0
+    assert files_under(letters_root(target)) == {}
+
+
 def test_a_snapshot_of_an_older_schema_is_migrated_forward(demo_snapshot, instances, tmp_path, committed_db):
     head = script_directory().get_current_head()
     older = instances.new("older")
