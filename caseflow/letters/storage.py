@@ -6,6 +6,8 @@ means a render whose transaction later rolled back can never overwrite a stored 
 databases sharing one instance folder (a test run beside a pilot) cannot collide. Every read
 checks the SHA-256 recorded in the database: a letter that changed on disk is an error, never
 silently re-rendered. Several app servers must share this folder (e.g. an NFS mount).
+The folder is registered as a file store (caseflow.filestores), so every backup holds exactly
+the PDFs its letter rows point at.
 """
 import hashlib
 import os
