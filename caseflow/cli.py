@@ -13,6 +13,7 @@ from caseflow.audit.cli import commands as audit_commands
 from caseflow.audit.services import record
 from caseflow.auth import services
 from caseflow.auth.models import Role, User
+from caseflow.backup.cli import commands as backup_commands
 from caseflow.bias.cli import commands as bias_commands
 from caseflow.cases.workflow import mermaid_diagram
 from caseflow.db import today
@@ -150,7 +151,7 @@ def privacy_scan(fix: bool):
 def _register_domain_commands() -> None:
     """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
 
-    for command in (*audit_commands, *bias_commands, *escalation_commands, *jobs_commands,
+    for command in (*audit_commands, *backup_commands, *bias_commands, *escalation_commands, *jobs_commands,
                     *letters_commands):
         caseflow_cli.add_command(command)
 

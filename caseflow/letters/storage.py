@@ -6,6 +6,8 @@ means a render whose transaction later rolled back can never overwrite a stored 
 databases sharing one instance folder (a test run beside a pilot) cannot collide. Every read
 checks the SHA-256 recorded in the database: a letter that changed on disk is an error, never
 silently re-rendered. Several app servers must share this folder (e.g. an NFS mount).
+The folder is registered as a file store (caseflow.filestores), so every backup holds exactly
+the PDFs its letter rows point at.
 """
 import hashlib
 import os
@@ -13,7 +15,10 @@ import re
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
+
+from caseflow import filestores
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 
@@ -86,3 +91,13 @@ def load(relative: str, expected_sha256: str, reference: str | None = None) -> b
     if sha256(data) != expected_sha256:
         raise LetterFileError("the stored letter file does not match its recorded SHA-256", reference)
     return data
+
+
+def referenced_files(connection: sa.Connection) -> list[tuple[str, str | None]]:
+    """(path, sha256) of every stored letter PDF, for backups (caseflow.filestores)."""
+    rows = connection.execute(sa.text(
+        "SELECT pdf_path, pdf_sha256 FROM letters WHERE pdf_path IS NOT NULL ORDER BY id"))
+    return [(path, digest) for path, digest in rows]
+
+
+filestores.register(filestores.FileStore("letters", letters_dir, referenced_files))
