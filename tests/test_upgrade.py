@@ -343,3 +343,41 @@ def test_a_filled_first_release_database_upgrades_to_head_and_works(old_app, tmp
     with old_app.app_context(), db.engine.connect() as conn:
         actions = conn.execute(sa.text("SELECT action FROM audit_entries WHERE seq > 6 ORDER BY seq")).scalars().all()
     assert actions == ["auth.login", "auth.login"]
+
+
+if HAS_PG:
+    @pytest.mark.parametrize("old_app", ["postgresql"], indirect=True)
+    def test_on_postgresql_a_migration_that_cannot_get_its_lock_fails_soon_and_runs_again_later(
+            old_app, monkeypatch, committed_db):
+        """migrations/env.py's lock_timeout: a migration stuck behind a long transaction gives up
+        (instead of queueing every later query on the table behind it); the migrations before it
+        stay applied, and running the upgrade again once the table is free finishes the job."""
+        migrate(old_app, "f1e77e550004")
+        with old_app.app_context(), db.engine.begin() as conn:
+            insert(conn, first_release_rows("x"))
+        monkeypatch.setenv("CASEFLOW_MIGRATION_LOCK_TIMEOUT", "300ms")
+        blocker = sa.create_engine(pg_url(SCRATCH))
+        try:
+            with blocker.connect() as holding:
+                holding.execute(sa.text("SELECT count(*) FROM cases"))  # a reader inside an open transaction
+                with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                    migrate(old_app)
+                holding.rollback()
+        finally:
+            blocker.dispose()
+        with old_app.app_context(), db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == "f1e77e550004"
+            # The failed migration's connection went back to the pool without its timeouts.
+            assert conn.execute(sa.text("SHOW lock_timeout")).scalar() == "0"
+        db_engine_dispose(old_app)
+
+        migrate(old_app)
+        with old_app.app_context(), db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == script_directory().get_current_head()
+            assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE district_id = :d"), {"d": DISTRICT}).scalar() == 8
+        assert schema_differences(old_app) == []
+
+
+def db_engine_dispose(application):
+    with application.app_context():
+        db.engine.dispose()
