@@ -127,7 +127,7 @@ def run_migrations_online():
             # Each migration commits on its own, so one that builds an index CONCURRENTLY or
             # backfills in committed batches (autocommit_block) does not commit the ones before
             # it half-way, and a failure leaves the database at the last migration that finished.
-            conf_args.setdefault('transaction_per_migration', True)
+            conf_args = {'transaction_per_migration': True, **conf_args}
             _set_timeouts(connection)
         try:
             context.configure(

@@ -377,6 +377,31 @@ if HAS_PG:
             assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE district_id = :d"), {"d": DISTRICT}).scalar() == 8
         assert schema_differences(old_app) == []
 
+    @pytest.mark.parametrize("old_app", ["postgresql"], indirect=True)
+    def test_on_postgresql_a_migration_stopped_half_way_finishes_when_run_again(old_app, committed_db):
+        """The state an interrupted 9a0e0e0e0005 leaves on PostgreSQL, where each step commits:
+        the column added, part of the backfill done, and the INVALID index a failed concurrent
+        build leaves behind (here made by a unique build on duplicate values). Run again, the
+        migration builds exactly the schema of the models, every case filled."""
+        migrate(old_app, "f1e77e550004")
+        with old_app.app_context(), db.engine.begin() as conn:
+            insert(conn, first_release_rows("x"))
+            conn.execute(sa.text("ALTER TABLE cases ADD COLUMN district_id INTEGER"))
+            conn.execute(sa.text("UPDATE cases SET district_id = 2 WHERE id <= 4"))
+        with old_app.app_context(), db.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            with pytest.raises(sa.exc.IntegrityError):
+                conn.execute(sa.text("CREATE UNIQUE INDEX CONCURRENTLY ix_cases_due_date_id ON cases (scheme_id)"))
+            assert conn.execute(sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                                        "'ix_cases_due_date_id'::regclass")).scalar() is False
+        db_engine_dispose(old_app)
+
+        migrate(old_app)
+        assert schema_differences(old_app) == []
+        with old_app.app_context(), db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")).scalar() == 0
+            assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE district_id = :d"), {"d": DISTRICT}).scalar() == 8
+
 
 def db_engine_dispose(application):
     with application.app_context():
