@@ -189,7 +189,7 @@ class LockSampler(threading.Thread):
     def run(self):
         engine = sa.create_engine(self.url, poolclass=NullPool)
         query = sa.text("SELECT l.pid, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                        "WHERE c.relname = 'cases' AND l.granted AND l.mode = ANY(:modes) "
+                        "WHERE l.locktype = 'relation' AND c.relname = 'cases' AND l.granted AND l.mode = ANY(:modes) "
                         "AND l.pid <> pg_backend_pid()")
         try:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

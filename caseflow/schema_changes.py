@@ -19,7 +19,8 @@ one writer at a time anyway, and a copy-and-move of the table is how it alters o
 import sqlalchemy as sa
 from alembic import op
 
-BACKFILL_BATCH = 10_000
+# Small enough that a writer meeting a row of the batch being filled waits a fraction of a second.
+BACKFILL_BATCH = 2_000
 
 
 def is_postgres() -> bool:
