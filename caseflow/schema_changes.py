@@ -13,9 +13,17 @@ a migration stopped half-way by `lock_timeout` (migrations/env.py) is simply run
 - backfills: one UPDATE per range of ids, each committed, instead of one UPDATE of every row
   holding row locks (and, on a busy table, everyone behind them) until the end.
 
+Waiting: migrations/env.py makes every statement give up after `lock_timeout` (5 s), because a
+statement queued for a strong lock holds up every query behind it. Building an index
+CONCURRENTLY and validating a constraint take only SHARE UPDATE EXCLUSIVE, which no read or
+write waits for, but they wait for every older transaction to end; so they run without that
+limit (`_patient`), or a single long report would make them fail.
+
 SQLite is not served by these: its migrations run their original batch operations (SQLite has
 one writer at a time anyway, and a copy-and-move of the table is how it alters one).
 """
+import contextlib
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -41,6 +49,17 @@ def _constraint_exists(table: str, name: str) -> bool:
                         name=name, table=table))
 
 
+@contextlib.contextmanager
+def _patient():
+    """No lock_timeout for a statement that blocks no reader or writer while it waits."""
+    before = _scalar("SELECT current_setting('lock_timeout')")
+    op.execute("SET lock_timeout = 0")
+    try:
+        yield
+    finally:
+        op.get_bind().execute(sa.text("SELECT set_config('lock_timeout', :value, false)"), {"value": before})
+
+
 def create_index(name: str, table: str, columns: list[str], *, where: str | None = None,
                  unique: bool = False) -> None:
     """CREATE INDEX CONCURRENTLY, inside an autocommit block (it cannot run in a transaction)."""
@@ -50,15 +69,17 @@ def create_index(name: str, table: str, columns: list[str], *, where: str | None
         return
     if valid is not None:  # an interrupted concurrent build leaves an INVALID index behind
         op.drop_index(name, table_name=table, postgresql_concurrently=True)
-    op.create_index(name, table, columns, unique=unique, postgresql_concurrently=True,
-                    postgresql_where=sa.text(where) if where else None)
+    with _patient():
+        op.create_index(name, table, columns, unique=unique, postgresql_concurrently=True,
+                        postgresql_where=sa.text(where) if where else None)
 
 
 def add_check(table: str, name: str, condition: str) -> None:
     """A CHECK added NOT VALID, then validated without blocking reads or writes."""
     if not _constraint_exists(table, name):
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID")
-    op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    with _patient():
+        op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
 
 def add_foreign_key(table: str, name: str, column: str, referred: str, referred_column: str = "id") -> None:
@@ -66,7 +87,8 @@ def add_foreign_key(table: str, name: str, column: str, referred: str, referred_
     if not _constraint_exists(table, name):
         op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({column}) "
                    f"REFERENCES {referred} ({referred_column}) NOT VALID")
-    op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
+    with _patient():
+        op.execute(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
 
 
 def drop_constraint(table: str, name: str) -> None:

@@ -16,6 +16,8 @@ SQLite always; PostgreSQL too when CASEFLOW_TEST_DATABASE_URL is set, in a scrat
 named after the test database (like tests/test_migrations.py).
 """
 import hashlib
+import threading
+import time
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -401,6 +403,53 @@ if HAS_PG:
         with old_app.app_context(), db.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM pg_index WHERE NOT indisvalid")).scalar() == 0
             assert conn.execute(sa.text("SELECT count(*) FROM cases WHERE district_id = :d"), {"d": DISTRICT}).scalar() == 8
+
+    @pytest.mark.parametrize("old_app", ["postgresql"], indirect=True)
+    def test_on_postgresql_a_concurrent_index_build_outwaits_lock_timeout(old_app, monkeypatch, committed_db):
+        """CREATE INDEX CONCURRENTLY blocks no reader or writer, but waits for every older
+        transaction; it must not give up after lock_timeout as the statements that do block
+        traffic do (caseflow.schema_changes._patient)."""
+        migrate(old_app, "b1a5e0000002")
+        with old_app.app_context(), db.engine.begin() as conn:
+            insert(conn, first_release_rows("x"))
+        db_engine_dispose(old_app)
+        monkeypatch.setenv("CASEFLOW_MIGRATION_LOCK_TIMEOUT", "300ms")
+        outcome = {}
+
+        def run():
+            try:
+                migrate(old_app, "e5ca1a7e0003")
+            except Exception as error:  # reported to the test below
+                outcome["error"] = error
+
+        watcher = sa.create_engine(pg_url(SCRATCH), isolation_level="AUTOCOMMIT")
+        holder = sa.create_engine(pg_url(SCRATCH))
+        try:
+            with holder.connect() as holding, watcher.connect() as watching:
+                # An old snapshot on another table: the index build must wait for it to end.
+                holding.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+                holding.execute(sa.text("SELECT count(*) FROM areas"))
+                migration = threading.Thread(target=run)
+                migration.start()
+                waiting = sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND query ILIKE 'CREATE INDEX CONCURRENTLY%'")
+                for _ in range(600):
+                    if watching.execute(waiting).scalar() or not migration.is_alive():
+                        break
+                    time.sleep(0.1)
+                assert migration.is_alive(), outcome
+                time.sleep(1.0)  # more than the lock timeout
+                assert migration.is_alive() and watching.execute(waiting).scalar() == 1, outcome
+                holding.rollback()
+                migration.join(60)
+        finally:
+            watcher.dispose()
+            holder.dispose()
+        assert outcome == {}
+        with old_app.app_context(), db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == "e5ca1a7e0003"
+            assert conn.execute(sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                                        "'ix_cases_attention'::regclass")).scalar() is True
 
 
 def db_engine_dispose(application):
