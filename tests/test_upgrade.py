@@ -451,6 +451,28 @@ if HAS_PG:
             assert conn.execute(sa.text("SELECT indisvalid FROM pg_index WHERE indexrelid = "
                                         "'ix_cases_attention'::regclass")).scalar() is True
 
+    @pytest.mark.parametrize("old_app", ["postgresql"], indirect=True)
+    def test_on_postgresql_status_counts_taken_after_the_triggers_count_each_change_once(old_app, committed_db):
+        """c0c0a7e50009 counts the cases after its triggers are committed: changes made in
+        between are in the cases it counts and in the triggers' deltas, and must count once."""
+        migrate(old_app, FIRST_RELEASE)
+        with old_app.app_context(), db.engine.begin() as conn:
+            insert(conn, first_release_rows("x"))
+        migrate(old_app)
+        backfill = script_directory().get_revision("c0c0a7e50009").module._POSTGRES_BACKFILL
+        with old_app.app_context(), db.engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM case_count_deltas"))  # as if the triggers had just been made
+            # Written after the triggers, before the count: each writes its deltas.
+            conn.execute(sa.text("UPDATE cases SET status = 'documented' WHERE id = 1"))
+            conn.execute(sa.text("DELETE FROM case_events WHERE case_id = 2"))
+            conn.execute(sa.text("DELETE FROM cases WHERE id = 2"))
+            conn.execute(sa.text(backfill))
+            kept = dict(conn.execute(sa.text("SELECT status, sum(n) FROM case_count_deltas GROUP BY status "
+                                             "HAVING sum(n) <> 0")).all())
+            actual = dict(conn.execute(sa.text("SELECT status, count(*) FROM cases GROUP BY status")).all())
+        assert kept == actual
+        assert actual["documented"] == 1 and "identified" not in actual
+
 
 def db_engine_dispose(application):
     with application.app_context():
