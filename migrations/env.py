@@ -1,4 +1,5 @@
 import logging
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -50,6 +51,31 @@ def get_metadata():
     return target_db.metadata
 
 
+# PostgreSQL only (README "Upgrading"). A migration that needs a lock the application holds
+# waits this long and then fails, instead of queueing every later query on that table behind
+# its own wait; run it again when traffic is lower. A statement running longer than the
+# statement timeout is stopped. Both are overridable for a deliberate long maintenance window.
+LOCK_TIMEOUT = os.environ.get('CASEFLOW_MIGRATION_LOCK_TIMEOUT', '5s')
+STATEMENT_TIMEOUT = os.environ.get('CASEFLOW_MIGRATION_STATEMENT_TIMEOUT', '30min')
+
+
+def _set_timeouts(connection):
+    # Session settings (not SET LOCAL): they must hold inside autocommit blocks too.
+    connection.exec_driver_sql("SELECT set_config('lock_timeout', %s, false), "
+                               "set_config('statement_timeout', %s, false)",
+                               (LOCK_TIMEOUT, STATEMENT_TIMEOUT))
+    connection.commit()
+
+
+def _reset_timeouts(connection):
+    # The connection goes back to the application's pool (in-process upgrades: tests, restore).
+    if connection.in_transaction():
+        connection.rollback()
+    connection.exec_driver_sql("RESET lock_timeout")
+    connection.exec_driver_sql("RESET statement_timeout")
+    connection.commit()
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -96,14 +122,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        postgres = connection.dialect.name == 'postgresql'
+        if postgres:
+            # Each migration commits on its own, so one that builds an index CONCURRENTLY or
+            # backfills in committed batches (autocommit_block) does not commit the ones before
+            # it half-way, and a failure leaves the database at the last migration that finished.
+            conf_args = {'transaction_per_migration': True, **conf_args}
+            _set_timeouts(connection)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if postgres:
+                _reset_timeouts(connection)
 
 
 if context.is_offline_mode():

@@ -4,9 +4,14 @@ Revision ID: 9a0e0e0e0005
 Revises: f1e77e550004
 Create Date: 2026-11-27 04:45:00
 
+On PostgreSQL the column is filled in committed batches, NOT NULL and the foreign key are
+validated without blocking writes, and the indexes are built CONCURRENTLY (caseflow.schema_changes),
+so a database of millions of cases keeps serving meanwhile. SQLite copies the table, as before.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from caseflow import schema_changes as big
 
 revision = '9a0e0e0e0005'
 down_revision = 'f1e77e550004'
@@ -17,7 +22,21 @@ depends_on = None
 _BACKFILL = "UPDATE cases SET district_id = CAST(substr(area_path, 8, 7) AS INTEGER)"
 
 
+_INDEXES = [('ix_cases_district_due', ['district_id', 'due_date', 'id', 'status']),
+            ('ix_cases_due_date_id', ['due_date', 'id', 'status']),
+            ('ix_cases_district_status', ['district_id', 'status'])]
+
+
 def upgrade():
+    if big.is_postgres():
+        with big.autocommit():
+            op.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS district_id INTEGER")
+            big.backfill('cases', "district_id = CAST(substr(area_path, 8, 7) AS INTEGER)", "district_id IS NULL")
+            big.set_not_null('cases', 'district_id')
+            big.add_foreign_key('cases', 'fk_cases_district_id_areas', 'district_id', 'areas')
+            for name, columns in _INDEXES:
+                big.create_index(name, 'cases', columns)
+        return
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('district_id', sa.Integer(), nullable=True))
     op.execute(_BACKFILL)

@@ -23,6 +23,15 @@ _people = sa.table("beneficiaries", sa.column("id", sa.Integer), sa.column("name
 
 
 def upgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        # Each batch commits: the rows it changed are not held locked until the whole table is done.
+        with op.get_context().autocommit_block():
+            _recompute()
+    else:
+        _recompute()
+
+
+def _recompute():
     # The current rules, on purpose: this revision exists to bring stored keys up to them.
     from caseflow.beneficiaries.names import name_key
 

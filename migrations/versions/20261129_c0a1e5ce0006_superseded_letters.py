@@ -5,10 +5,13 @@ Revises: 7e5a11a0e006
 Create Date: 2026-11-29 20:40:00
 
 Expand only: three nullable columns and wider CHECKs, so an app server of the previous
-version keeps working while this runs (it never writes 'superseded').
+version keeps working while this runs (it never writes 'superseded'). On PostgreSQL the
+constraints are validated without blocking writes (caseflow.schema_changes); SQLite as before.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from caseflow import schema_changes as big
 
 revision = 'c0a1e5ce0006'
 down_revision = '7e5a11a0e006'
@@ -19,7 +22,31 @@ OLD_STATUSES = "'drafted', 'dispatched', 'acknowledged'"
 NEW_STATUSES = "'drafted', 'dispatched', 'acknowledged', 'superseded'"
 
 
+_CHECKS = [
+    ('ck_letters_letter_status', f"status IN ({NEW_STATUSES})"),
+    ('ck_letters_dispatched_has_mode', "status IN ('drafted', 'superseded') OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)"),
+    ('ck_letters_dispatched_was_rendered', "status IN ('drafted', 'superseded') OR pdf_path IS NOT NULL"),
+]
+_SUPERSEDED_HAS_REASON = "(status = 'superseded') = (superseded_at IS NOT NULL AND superseded_because IS NOT NULL)"
+
+
 def upgrade():
+    if big.is_postgres():
+        with big.autocommit():
+            op.execute("ALTER TABLE letters ADD COLUMN IF NOT EXISTS event_id INTEGER, "
+                       "ADD COLUMN IF NOT EXISTS copy_office_id INTEGER, "
+                       "ADD COLUMN IF NOT EXISTS superseded_at TIMESTAMP WITHOUT TIME ZONE, "
+                       "ADD COLUMN IF NOT EXISTS superseded_because VARCHAR(13)")
+            big.add_check('letters', 'ck_letters_superseded_because',
+                          "superseded_because IN ('moved_up', 'sent_back', 'decided')")
+            big.add_foreign_key('letters', 'fk_letters_event_id_case_events', 'event_id', 'case_events')
+            big.add_foreign_key('letters', 'fk_letters_copy_office_id_offices', 'copy_office_id', 'offices')
+            # Each wider CHECK replaces the narrower one; both let the existing rows through.
+            for name, condition in _CHECKS:
+                big.drop_constraint('letters', name)
+                big.add_check('letters', name, condition)
+            big.add_check('letters', 'ck_letters_superseded_has_reason', _SUPERSEDED_HAS_REASON)
+        return
     with op.batch_alter_table('letters', schema=None) as batch_op:
         batch_op.add_column(sa.Column('event_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('copy_office_id', sa.Integer(), nullable=True))
@@ -33,7 +60,7 @@ def upgrade():
         batch_op.create_check_constraint(batch_op.f('ck_letters_dispatched_has_mode'), "status IN ('drafted', 'superseded') OR (dispatch_mode IS NOT NULL AND dispatched_on IS NOT NULL)")
         batch_op.drop_constraint(batch_op.f('ck_letters_dispatched_was_rendered'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_letters_dispatched_was_rendered'), "status IN ('drafted', 'superseded') OR pdf_path IS NOT NULL")
-        batch_op.create_check_constraint(batch_op.f('ck_letters_superseded_has_reason'), "(status = 'superseded') = (superseded_at IS NOT NULL AND superseded_because IS NOT NULL)")
+        batch_op.create_check_constraint(batch_op.f('ck_letters_superseded_has_reason'), _SUPERSEDED_HAS_REASON)
 
 
 def downgrade():

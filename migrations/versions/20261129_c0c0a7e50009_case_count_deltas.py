@@ -12,7 +12,8 @@ sweep's set-based UPDATEs, imports, a psql session) is counted. The rows are ins
 writer waits for another on a shared counter row, and none can deadlock on one. A reader sums
 them per status; caseflow.cases.counts folds them back into one row per key when they pile up.
 
-The backfill is one INSERT ... SELECT grouped by key: a single scan of the cases.
+The backfill is one INSERT ... SELECT grouped by key: a single scan of the cases. On PostgreSQL
+it runs after the triggers are committed, so writers of cases do not wait for the scan.
 
 change_marks: a number per kind of rarely changed data that a web worker caches, raised by
 triggers on every change whoever makes it: 'areas' (the tree, names included) and 'scopes'
@@ -97,6 +98,14 @@ _POSTGRES = [
        ON cases FOR EACH ROW EXECUTE FUNCTION case_count_delta()""",
 ]
 
+_POSTGRES_BACKFILL = """
+    INSERT INTO case_count_deltas (district_id, scheme_id, status, n)
+    SELECT district_id, scheme_id, status, sum(n) FROM (
+        SELECT district_id, scheme_id, status, count(*) AS n FROM cases GROUP BY district_id, scheme_id, status
+        UNION ALL
+        SELECT district_id, scheme_id, status, -sum(n) FROM case_count_deltas GROUP BY district_id, scheme_id, status
+    ) AS counted GROUP BY district_id, scheme_id, status HAVING sum(n) <> 0"""
+
 
 def upgrade():
     op.create_table(
@@ -119,8 +128,16 @@ def upgrade():
     postgres = op.get_bind().dialect.name == 'postgresql'
     for statement in [*_POSTGRES, *_postgres_marks()] if postgres else [*_SQLITE, *_sqlite_marks()]:
         op.execute(statement)
-    op.execute("INSERT INTO case_count_deltas (district_id, scheme_id, status, n) "
-               "SELECT district_id, scheme_id, status, COUNT(*) FROM cases GROUP BY district_id, scheme_id, status")
+    if postgres:
+        # Counted after the triggers are committed, not under their lock (which would hold every
+        # writer of cases for the whole scan). One statement sees one snapshot: the cases as it
+        # sees them, minus the deltas the triggers wrote for changes inside that snapshot, plus
+        # the deltas of later changes (written by the triggers) make the counts exact.
+        with op.get_context().autocommit_block():
+            op.execute(_POSTGRES_BACKFILL)
+    else:
+        op.execute("INSERT INTO case_count_deltas (district_id, scheme_id, status, n) "
+                   "SELECT district_id, scheme_id, status, COUNT(*) FROM cases GROUP BY district_id, scheme_id, status")
 
 
 def downgrade():
