@@ -160,3 +160,11 @@ def test_a_worker_that_ran_once_leaves_a_stopped_row_and_old_rows_are_pruned(app
         names = {w.name: w for w in db.session.scalars(sa.select(JobWorker))}
         assert set(names) == {"test-host:2:1"}  # the month-old row was pruned by the recovery pass
         assert names["test-host:2:1"].stopped_at is not None
+
+
+def test_the_jobs_command_lists_the_workers(app, committed_db):
+    with app.app_context():
+        worker.run(once=True, name="test-host:3:1")
+    result = app.test_cli_runner().invoke(args=["caseflow", "jobs"])
+    assert result.exit_code == 0, result.output
+    assert "worker test-host:3:1: started " in result.output and ", stopped " in result.output

@@ -166,7 +166,9 @@ def test_the_database_gauges_equal_what_the_database_holds(metrics_app, world):
         queue.enqueue("letters.render", {"letter_id": 1}, key="m1")
         queue.enqueue("letters.render", {"letter_id": 2}, key="m2")
         queue.enqueue("imports.stage", {"import_id": 3}, key="m3")
+        queue.enqueue("imports.stage", {"import_id": 4}, key="m4")
         db.session.flush()
+        db.session.execute(sa.update(Job).where(Job.key == "m4").values(error="Broken", attempts=1))
         db.session.execute(sa.update(Job).where(Job.key == "m3").values(state=JobState.FAILED, error="Broken",
                                                                         finished_at=utcnow()))
         started = utcnow() - timedelta(hours=2)
@@ -195,7 +197,10 @@ def test_the_database_gauges_equal_what_the_database_holds(metrics_app, world):
         assert value(found, "caseflow_cases", status=status.value) == n
     assert sum(v for (name, _), v in found.items() if name == "caseflow_cases") == sum(by_status.values())
     assert sorted((kind, state.value, n) for kind, state, n in jobs) == [
-        ("imports.stage", "failed", 1), ("letters.render", "queued", 2)]
+        ("imports.stage", "failed", 1), ("imports.stage", "queued", 1), ("letters.render", "queued", 2)]
+    assert value(found, "caseflow_jobs", kind="imports.stage", state="queued") == 1
+    assert value(found, "caseflow_jobs_retrying", kind="imports.stage") == 1
+    assert value(found, "caseflow_jobs_retrying", kind="letters.render") == 0
     assert value(found, "caseflow_jobs", kind="letters.render", state="queued") == 2
     assert value(found, "caseflow_jobs", kind="imports.stage", state="failed") == 1
     assert value(found, "caseflow_jobs_oldest_runnable_age_seconds") >= 0

@@ -101,9 +101,20 @@ class DatabaseCollector:
 
         jobs = GaugeMetricFamily("caseflow_jobs", "Jobs in the queue table by kind and state "
                                  "(failed: gave up after their last attempt).", labels=["kind", "state"])
-        for kind, state, n in status.job_counts():
+        retrying = GaugeMetricFamily("caseflow_jobs_retrying", "Queued jobs whose last attempt failed, by kind.",
+                                     labels=["kind"])
+        by_state: dict[tuple[str, str], int] = {}
+        by_retry: dict[str, int] = {}
+        for kind, state, failed_before, n in status.job_counts():
+            by_state[kind, state] = by_state.get((kind, state), 0) + n
+            if state == "queued" and failed_before:
+                by_retry[kind] = by_retry.get(kind, 0) + n
+        for (kind, state), n in sorted(by_state.items()):
             jobs.add_metric([kind, state], n)
+        for kind, n in sorted(by_retry.items()):
+            retrying.add_metric([kind], n)
         yield jobs
+        yield retrying
         oldest = status.oldest_runnable(now)
         yield GaugeMetricFamily("caseflow_jobs_oldest_runnable_age_seconds",
                                 "How long the longest-waiting runnable job has waited (0: none waits).",

@@ -51,10 +51,13 @@ def worker_status(window_seconds: float, now: datetime | None = None) -> WorkerS
     return WorkerStatus(alive, last_seen)
 
 
-def job_counts() -> list[tuple[str, str, int]]:
-    """(kind, state, jobs). Finished jobs are pruned after JOBS_KEEP_DAYS, so the table stays small."""
-    rows = db.session.execute(sa.select(Job.kind, Job.state, sa.func.count()).group_by(Job.kind, Job.state)).all()
-    return [(kind, state.value, n) for kind, state, n in rows]
+def job_counts() -> list[tuple[str, str, bool, int]]:
+    """(kind, state, whether an attempt failed, jobs). A queued job with an error is waiting to
+    be retried. Finished jobs are pruned after JOBS_KEEP_DAYS, so the table stays small."""
+    retried = Job.error.is_not(None)
+    rows = db.session.execute(sa.select(Job.kind, Job.state, retried, sa.func.count())
+                              .group_by(Job.kind, Job.state, retried)).all()
+    return [(kind, state.value, bool(error), n) for kind, state, error, n in rows]
 
 
 def oldest_runnable(now: datetime | None = None) -> datetime | None:
