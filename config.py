@@ -92,6 +92,17 @@ class Config:
     JOBS_LOCK_TIMEOUT = int(os.environ.get("CASEFLOW_JOBS_LOCK_TIMEOUT", "300"))
     JOBS_RETRY_SECONDS = int(os.environ.get("CASEFLOW_JOBS_RETRY_SECONDS", "10"))
     JOBS_KEEP_DAYS = 7
+    # How often a job worker writes its heartbeat row (job_workers), idle or not.
+    JOBS_HEARTBEAT_SECONDS = int(os.environ.get("CASEFLOW_JOBS_HEARTBEAT_SECONDS", "30"))
+    # Monitoring (README "Monitoring"). /metrics answers only a request bearing this token
+    # (404 while it is unset, and then no request is measured either).
+    METRICS_TOKEN = os.environ.get("CASEFLOW_METRICS_TOKEN") or None
+    # "json": one JSON object per log line; anything else: Flask's plain text lines.
+    LOG_FORMAT = os.environ.get("CASEFLOW_LOG_FORMAT", "text")
+    # /healthz says "degraded" when no sweep has finished within this many hours, or no job
+    # worker has been seen within this many seconds; 0 turns that check off.
+    HEALTH_SWEEP_HOURS = float(os.environ.get("CASEFLOW_HEALTH_SWEEP_HOURS", "26"))
+    HEALTH_WORKER_SECONDS = float(os.environ.get("CASEFLOW_HEALTH_WORKER_SECONDS", "120"))
     ENV_NAME = "base"
 
 

@@ -44,6 +44,10 @@ def create_app(config=None) -> Flask:
     errors.init_app(app)
 
     _register_blueprints(app)
+    from caseflow.monitoring import logs, metrics
+
+    metrics.init_app(app)
+    logs.init_app(app)
     security.rate_limits(app)
     _connect_domains()
     _register_request_hooks(app)

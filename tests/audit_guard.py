@@ -34,7 +34,8 @@ from sqlalchemy.engine import Engine
 # The sweep's run record beats with every batch (how far the run got); its start, finish and
 # interruption are audited entries of their own.
 # The job queue's rows are bookkeeping (claims, attempts); the work a job does is audited.
-EXEMPT = {"audit_entries", "audit_head", "login_throttles", "user_sessions", "sweep_runs", "jobs"}
+# A worker's heartbeat row says only that it is alive.
+EXEMPT = {"audit_entries", "audit_head", "login_throttles", "user_sessions", "sweep_runs", "jobs", "job_workers"}
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
 # Strings an audit payload may hold besides the vocabulary: an ISO date, a SHA-256 digest.
 _FORMATS = re.compile(r"\d{4}-\d{2}-\d{2}|[0-9a-f]{64}")

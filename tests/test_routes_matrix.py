@@ -73,6 +73,8 @@ ROUTES = {
                                                                "confirm": NEW_PASSWORD}),
     "auth.language": Route(PUBLIC, get=None, post=lambda o, obj, c: {"lang": "hi"}),
     "health.healthz": Route(PUBLIC),
+    # 404 to everyone while CASEFLOW_METRICS_TOKEN is unset; its token is tested in tests/test_metrics.py.
+    "monitoring.metrics": Route(PUBLIC, get=404),
     "cases.queue": Route(CASEWORK),
     "cases.search": Route(CASEWORK, get=None, writes=False,
                           post=lambda o, obj, c: {"q": "Sunita", "csrf_token": _token(c)}),

@@ -315,7 +315,9 @@ def test_healthz_reports_database_and_schema_head(client):
     assert len(heads) == 1
     response = client.get("/healthz")
     assert response.status_code == 200 and response.is_json
-    assert response.get_json() == {"status": "ok", "database": "ok", "schema_revision": heads[0]}
+    body = response.get_json()
+    # The sweep and the workers have their own tests (tests/test_health.py).
+    assert (body["database"], body["schema_revision"]) == ("ok", heads[0])
 
 
 # ---------------------------------------------------------------- (h) no personal data in URLs

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from caseflow.extensions import db
 from caseflow.jobs import queue, worker
-from caseflow.jobs.models import Job, JobState
+from caseflow.jobs.models import Job, JobState, JobWorker
 
 
 @click.command("worker")
@@ -44,7 +44,7 @@ def worker_command(once: bool, concurrency: int, poll: float):
 @click.command("jobs")
 @with_appcontext
 def jobs_command():
-    """How many jobs there are per kind and state, and the failed ones (id, kind, error class)."""
+    """Jobs per kind and state, the failed ones (id, kind, error class), and the workers' heartbeats."""
     rows = db.session.execute(sa.select(Job.kind, Job.state, sa.func.count())
                               .group_by(Job.kind, Job.state).order_by(Job.kind, Job.state)).all()
     if not rows:
@@ -53,6 +53,10 @@ def jobs_command():
         click.echo(f"{kind:<24} {state.value:<8} {n}")
     for job in db.session.scalars(sa.select(Job).where(Job.state == JobState.FAILED).order_by(Job.id).limit(50)):
         click.echo(f"failed: job {job.id} {job.kind} after {job.attempts} attempt(s): {job.error}")
+    for w in db.session.scalars(sa.select(JobWorker).order_by(JobWorker.last_seen_at.desc()).limit(20)):
+        state = f"stopped {w.stopped_at:%Y-%m-%d %H:%M:%S}" if w.stopped_at else "running"
+        click.echo(f"worker {w.name}: started {w.started_at:%Y-%m-%d %H:%M:%S}, "
+                   f"last seen {w.last_seen_at:%Y-%m-%d %H:%M:%S} UTC, {state}")
 
 
 commands: list[click.Command] = [worker_command, jobs_command]

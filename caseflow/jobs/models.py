@@ -47,3 +47,21 @@ class Job(db.Model):
     error: Mapped[str | None] = mapped_column(sa.String(80), info=MACHINE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+
+
+class JobWorker(db.Model):
+    """One row per worker loop while it lives: a liveness signal that does not depend on there
+    being work. A worker writes `last_seen_at` every JOBS_HEARTBEAT_SECONDS, idle or not, and
+    sets `stopped_at` when it stops cleanly; a worker killed outright simply falls silent.
+    Host and process id only: nothing personal."""
+
+    __tablename__ = "job_workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True, info=MACHINE)
+    host: Mapped[str] = mapped_column(sa.String(64), info=MACHINE)
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # /healthz and the metrics read the latest beat; pruning reads the oldest.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    stopped_at: Mapped[datetime | None]

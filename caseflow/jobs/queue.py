@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from caseflow.db import read_only_transaction, utcnow
 from caseflow.extensions import db
-from caseflow.jobs.models import Job, JobState
+from caseflow.jobs.models import Job, JobState, JobWorker
 
 log = logging.getLogger("caseflow.jobs")
 
@@ -190,6 +190,37 @@ def prune(now: datetime | None = None, batch: int = 1000) -> int:
     cutoff = now - timedelta(days=current_app.config.get("JOBS_KEEP_DAYS", 7))
     old = sa.select(Job.id).where(Job.state == JobState.DONE, Job.finished_at < cutoff).limit(batch).scalar_subquery()
     return db.session.execute(sa.delete(Job).where(Job.id.in_(old))
+                              .execution_options(synchronize_session=False)).rowcount or 0
+
+
+# --- worker heartbeats -------------------------------------------------------------------------
+
+def worker_started(name: str, host: str, pid: int) -> None:
+    """The worker's heartbeat row, written when its loop starts."""
+    now = utcnow()
+    db.session.execute(_insert()(JobWorker).values(name=name, host=host[:64], pid=pid, started_at=now,
+                                                   last_seen_at=now, stopped_at=None)
+                       .on_conflict_do_update(index_elements=["name"],
+                                              set_={"last_seen_at": now, "stopped_at": None}))
+
+
+def worker_seen(name: str) -> None:
+    """The worker is alive (idle or between jobs)."""
+    db.session.execute(sa.update(JobWorker).where(JobWorker.name == name).values(last_seen_at=utcnow())
+                       .execution_options(synchronize_session=False))
+
+
+def worker_stopped(name: str) -> None:
+    now = utcnow()
+    db.session.execute(sa.update(JobWorker).where(JobWorker.name == name).values(last_seen_at=now, stopped_at=now)
+                       .execution_options(synchronize_session=False))
+
+
+def prune_workers(now: datetime | None = None) -> int:
+    """Forget workers silent for longer than JOBS_KEEP_DAYS (stopped or died long ago)."""
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config.get("JOBS_KEEP_DAYS", 7))
+    return db.session.execute(sa.delete(JobWorker).where(JobWorker.last_seen_at < cutoff)
                               .execution_options(synchronize_session=False)).rowcount or 0
 
 

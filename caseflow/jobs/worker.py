@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, current_app
 
 from caseflow.extensions import db
 from caseflow.jobs import queue
@@ -40,16 +40,47 @@ def worker_name() -> str:
 
 
 def run(*, once: bool = False, poll: float = 1.0, stop: threading.Event | None = None, name: str | None = None,
-        recover_every: float = 30.0) -> Stats:
-    """Work until `stop` is set, or (once) until there is nothing left to claim or find."""
+        recover_every: float = 30.0, heartbeat_every: float | None = None) -> Stats:
+    """Work until `stop` is set, or (once) until there is nothing left to claim or find.
+
+    The worker's row in job_workers is written at the start, every `heartbeat_every` seconds
+    (JOBS_HEARTBEAT_SECONDS) between jobs, and when it stops: /healthz tells an idle worker
+    from a dead one by it."""
     name = name or worker_name()
     stop = stop or threading.Event()
+    if heartbeat_every is None:
+        heartbeat_every = current_app.config.get("JOBS_HEARTBEAT_SECONDS", 30)
     stats = Stats()
     last_recover = float("-inf")
+    queue.worker_started(name, socket.gethostname(), os.getpid())
+    db.session.commit()
+    last_beat = time.monotonic()
+    try:
+        _loop(name, once, poll, stop, stats, recover_every, heartbeat_every, last_beat, last_recover)
+    finally:
+        # A failed write here must not hide the error that stopped the loop.
+        try:
+            db.session.rollback()
+            queue.worker_stopped(name)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.warning("worker %s could not record that it stopped", name)
+        db.session.remove()
+    return stats
+
+
+def _loop(name: str, once: bool, poll: float, stop: threading.Event, stats: Stats, recover_every: float,
+          heartbeat_every: float, last_beat: float, last_recover: float) -> None:
     while not stop.is_set():
+        if time.monotonic() - last_beat >= heartbeat_every:
+            queue.worker_seen(name)
+            db.session.commit()
+            last_beat = time.monotonic()
         if time.monotonic() - last_recover >= recover_every:
             queue.recover()
             queue.prune()
+            queue.prune_workers()
             db.session.commit()
             last_recover = time.monotonic()
         job = _claim(name)
@@ -66,8 +97,6 @@ def run(*, once: bool = False, poll: float = 1.0, stop: threading.Event | None =
                     continue
             break
         stop.wait(poll)
-    db.session.remove()
-    return stats
 
 
 def _claim(name: str) -> tuple[int, str, dict] | None:
