@@ -388,10 +388,16 @@ def check_writes(engine, before: dict, acks: list[dict], run: str) -> dict:
                 found.add((case_id, trigger, marker))
         drafted = set(conn.execute(sa.text("SELECT DISTINCT case_id FROM letters WHERE id > :l"),
                                    {"l": before["letter_id"]}).scalars())
-    missing, acknowledged, conflicts = [], 0, 0
+        superseded = set(conn.execute(sa.text("SELECT id FROM letters WHERE status = 'superseded'")).scalars())
+    missing, acknowledged, conflicts, refused, unexplained = [], 0, 0, 0, []
     for ack in acks:
         if ack.get("conflict"):
             conflicts += 1
+            continue
+        if ack["kind"] == "print-refused":
+            refused += 1
+            if ack["letter_id"] not in superseded:
+                unexplained.append(ack)
             continue
         acknowledged += 1
         if ack["kind"] == "follow-up":
@@ -404,10 +410,11 @@ def check_writes(engine, before: dict, acks: list[dict], run: str) -> dict:
             missing.append(ack)
     kinds: dict[str, int] = {}
     for ack in acks:
-        if not ack.get("conflict"):
+        if not ack.get("conflict") and ack["kind"] != "print-refused":
             kinds[ack["kind"]] = kinds.get(ack["kind"], 0) + 1
     return {"acknowledged": acknowledged, "by_kind": kinds, "conflicts_409": conflicts,
-            "lost": len(missing), "lost_examples": missing[:5]}
+            "lost": len(missing), "lost_examples": missing[:5],
+            "prints_refused_superseded": refused - len(unexplained), "prints_refused_unexplained": unexplained[:20]}
 
 
 def check_jobs_and_letters(engine, before: dict, letters_dir: Path) -> dict:
@@ -433,9 +440,19 @@ def check_jobs_and_letters(engine, before: dict, letters_dir: Path) -> dict:
             bad_files.append(lid)
     on_disk = {str(p.relative_to(letters_dir)) for p in letters_dir.rglob("*") if p.is_file()}
     return {"jobs_by_state": {str(k): v for k, v in states.items()}, "jobs_run_again_after_a_crash": retried,
+            "jobs_done_per_worker": done_per_worker(letters_dir.parent),
             "letters_new": new_letters, "letters_unrendered": len(unrendered),
             "letters_rendered_twice": len(twice), "pdf_missing_or_mismatched": len(bad_files),
             "pdf_files_without_letter": len(on_disk - referenced)}
+
+
+def done_per_worker(out: Path) -> dict[str, list[int]]:
+    """What each job worker said it did when it stopped (a worker killed with -9 says nothing):
+    across workers the sum is at most the jobs done, or one job ran twice."""
+    counts = {}
+    for log in sorted(out.glob("job-worker-*.log")):
+        counts[log.stem] = [int(n) for n in re.findall(r"^(\d+) job\(s\) done", log.read_text(), re.M)]
+    return counts
 
 
 def locust_stats(prefix: Path) -> list[dict]:
@@ -615,12 +632,14 @@ def run(args) -> Report:
     growths = [m["growth"] for m in report.memory if m["growth"] is not None]
     jobs = report.jobs["jobs_by_state"]
     report.checks = {
-        "no errors": not errors and report.server["responses_5xx"] == 0 and report.server["tracebacks"] == 0,
+        "no errors": (not errors and report.server["responses_5xx"] == 0 and report.server["tracebacks"] == 0
+                      and not report.writes["prints_refused_unexplained"]),
         "writes were made": report.writes["acknowledged"] > 0,
         "no lost updates": report.writes["lost"] == 0,
         "every job done once": (set(jobs) <= {"done"} and report.jobs["letters_unrendered"] == 0
                                 and report.jobs["letters_rendered_twice"] == 0
-                                and report.jobs["pdf_missing_or_mismatched"] == 0),
+                                and report.jobs["pdf_missing_or_mismatched"] == 0
+                                and sum(map(sum, report.jobs["jobs_done_per_worker"].values())) <= jobs.get("done", 0)),
         "audit chain verifies": verify.returncode == 0,
         "memory growth < 10 %": bool(growths) and max(growths) < MEMORY_GROWTH_LIMIT,
     }

@@ -8,8 +8,9 @@ in from the case page the way a browser would, with its CSRF token and the case'
 Every write the server acknowledged (303 back to the case) is appended to SOAK_ACKS (JSON
 lines) with a marker unique to the run written into the follow-up or the step's note, so the
 soak can look for each one in the database afterwards. A 409 (someone else changed the case
-first: nothing saved, by design) is recorded as a conflict, not an error; anything else that
-is not the expected answer is a failure in Locust's statistics.
+first: nothing saved, by design) is recorded as a conflict, and a print refused because the
+letter was superseded meanwhile as a refusal (the soak checks the letter was superseded); not
+errors. Anything else that is not the expected answer is a failure in Locust's statistics.
 
 Settings come from the environment (the soak sets them): SOAK_HOSTS (comma-separated base
 URLs, users spread over them in turn), SOAK_ACKS, SOAK_FAILURES, SOAK_RUN (marker prefix),
@@ -239,7 +240,18 @@ class Caseworker(HttpUser):
     def print_letter(self):
         if not self.letter_ids:
             return self.letters()
-        self._get(f"/letters/{random.choice(self.letter_ids)}/pdf", "/letters/[id]/pdf", expect="application/pdf")
+        letter_id = random.choice(self.letter_ids)
+        with self.client.get(f"/letters/{letter_id}/pdf", name="/letters/[id]/pdf", catch_response=True,
+                             allow_redirects=False) as r:
+            if r.status_code == 200 and "application/pdf" in r.headers.get("Content-Type", ""):
+                return
+            if r.status_code == 303 and "/letters" in r.headers.get("Location", ""):
+                # Refused with a message: the letter was superseded (another user moved its case)
+                # since the register was loaded. The soak checks that each one really was.
+                r.success()
+                _record(ACKS, {"kind": "print-refused", "letter_id": letter_id, "t": time.time()})
+                return
+            r.failure(f"{r.status_code} {r.headers.get('Content-Type', '')}")
 
     # --- writing ---------------------------------------------------------------------------
 
