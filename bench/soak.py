@@ -574,7 +574,9 @@ def run(args) -> Report:
         job_workers = [JobWorker(i, env, out) for i in range(args.job_workers)]
         say(f"{args.servers} server(s) × {args.web_workers} workers on "
             f"{', '.join(s.url for s in servers)}; {args.job_workers} job worker(s); rate limits in {storage}")
-        warmup = args.warmup if args.warmup is not None else min(60.0, args.duration / 10)
+        # A worker's memory climbs until it has served every kind of page once (each template,
+        # the PDF path, caches filled): its "start" is taken once that is behind it.
+        warmup = args.warmup if args.warmup is not None else min(120.0, args.duration / 5)
         sampler = Sampler(servers, job_workers, warmup)
         sampler.sample()
         sampler.start()

@@ -22,8 +22,8 @@ timeout = 60
 graceful_timeout = 30
 keepalive = 5  # behind nginx, which reuses its upstream connections
 
-# No max_requests: `make soak` finds worker memory flat under hours of traffic (README "Soak"),
-# and recycling workers would hide a leak rather than show it.
+# No max_requests: under `make soak` a worker's memory, once warm, grows by a few per cent at
+# most (README "Soak"), and recycling workers would hide a leak rather than show it.
 
 # The heartbeat file on tmpfs: a worker on a slow or full disk is not taken for a stuck one.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
