@@ -1,4 +1,4 @@
-"""`make soak`: hours of mixed traffic against gunicorn on PostgreSQL, then proof nothing was lost.
+"""`make soak`: half an hour (by default) of mixed traffic against gunicorn on PostgreSQL, then proof nothing was lost.
 
 One run:
 
