@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint bench translations diagram syscheck
+.PHONY: run test lint bench soak translations diagram syscheck
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ bench: $(RUNTIME) translations
 	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
 	$(BIN)/python -m bench.letters $(LETTERS_ARGS)
 	$(BIN)/python -m bench.migrate $(MIGRATE_ARGS)
+
+# The soak (README "Soak"): 50 users of mixed traffic against gunicorn on PostgreSQL for 30 min,
+# a gunicorn worker and the job worker killed half-way; then every acknowledged write, job and
+# letter is looked for. Shorter: SOAK_ARGS="--duration 10m"; two servers: SOAK_ARGS="--servers 2 --job-workers 2".
+soak: $(DEV) translations
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
