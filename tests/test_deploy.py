@@ -47,6 +47,9 @@ def test_systemd_units_parse(tmp_path):
     worker = (DEPLOY / "systemd" / "caseflow-worker.service").read_text()
     assert "caseflow worker" in worker and "KillSignal=SIGTERM" in worker
     assert "caseflow escalate" in (DEPLOY / "systemd" / "caseflow-escalate.service").read_text()
+    # The workers' request metrics are summed from one folder that each start empties.
+    app = (DEPLOY / "systemd" / "caseflow.service").read_text()
+    assert "RuntimeDirectory=caseflow-metrics" in app and "PROMETHEUS_MULTIPROC_DIR=/run/caseflow-metrics" in app
 
 
 def test_nginx_site_is_accepted_by_nginx(tmp_path):
@@ -56,6 +59,7 @@ def test_nginx_site_is_accepted_by_nginx(tmp_path):
                     "-out", str(tmp_path / "cert.pem")], check=True, capture_output=True)
     site = (DEPLOY / "nginx" / "caseflow.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in site  # one hop: CASEFLOW_TRUSTED_PROXIES=1
+    assert "location = /metrics" in site  # scraped on the app servers, never through the public site
     log_format = site.split("log_format", 1)[1].split(";", 1)[0]
     assert "$uri" in log_format and not re.search(r"\$(request|request_uri|args|query_string|http_referer)\b", log_format)
     site = (site.replace("/etc/letsencrypt/live/caseflow.example.org/fullchain.pem", str(tmp_path / "cert.pem"))
