@@ -20,7 +20,6 @@ and dropped here.
 """
 import hashlib
 import json
-import os
 import shutil
 import threading
 import traceback
@@ -46,23 +45,13 @@ from caseflow.exceptions import Refused, Stale
 from caseflow.extensions import db
 from caseflow.letters import services as letter_services
 from caseflow.letters.models import Letter, LetterStatus
+from tests import scratch
 from tests.conftest import test_config
+from tests.scratch import BACKENDS
 
 MIGRATIONS = restore_module.MIGRATIONS
-PG_URL = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
-HAS_PG = PG_URL.startswith("postgresql")
-BACKENDS = ["sqlite", "postgresql"] if HAS_PG else ["sqlite"]
 DEMO_CASES = 16
 WAIT = 120  # seconds a thread may take before the test calls it hung
-
-
-def _pg_admin(statement: str) -> None:
-    admin = sa.create_engine(sa.make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(statement))
-    finally:
-        admin.dispose()
 
 
 class Instances:
@@ -72,14 +61,8 @@ class Instances:
         self.kind, self.folder, self.apps, self.databases = kind, folder, [], []
 
     def new(self, name: str, *, migrated: bool = False):
-        if self.kind == "sqlite":
-            url = f"sqlite:///{self.folder / name}.db"
-        else:
-            database = f"{sa.make_url(PG_URL).database}_bk_{name}"
-            _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            _pg_admin(f'CREATE DATABASE "{database}"')
-            self.databases.append(database)
-            url = sa.make_url(PG_URL).set(database=database).render_as_string(hide_password=False)
+        url = scratch.create(self.kind, self.folder, f"bk_{name}")
+        self.databases.append(f"bk_{name}")
         application = create_app(test_config(url, LETTERS_DIR=str(self.folder / f"{name}-letters")))
         self.apps.append(application)
         if migrated:
@@ -93,7 +76,7 @@ class Instances:
                 db.session.remove()
                 db.engine.dispose()
         for database in self.databases:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            scratch.drop(self.kind, database)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -7,7 +7,6 @@ runs on, when CASEFLOW_TEST_DATABASE_URL points at a PostgreSQL server (as `.ci/
 its second run): in a scratch database beside the test database, created and dropped here.
 """
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -19,16 +18,12 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
-from caseflow import create_app
 from caseflow.extensions import db
-from tests.conftest import test_config
+from tests.scratch import BACKENDS, scratch_app
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-PG_URL = os.environ.get("CASEFLOW_TEST_DATABASE_URL", "")
-HAS_PG = PG_URL.startswith("postgresql")
 # Every engineer's suite may share one server: the scratch database is named after the test one.
-SCRATCH_PG_DATABASE = f"{sa.make_url(PG_URL).database}_migrations" if HAS_PG else None
-BACKENDS = ["sqlite", "postgresql"] if HAS_PG else ["sqlite"]
+SCRATCH = "migrations"
 
 
 def script_directory() -> ScriptDirectory:
@@ -37,36 +32,11 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(config)
 
 
-def pg_url(database: str) -> sa.URL:
-    return sa.make_url(PG_URL).set(database=database)
-
-
-def _pg_admin(statement: str) -> None:
-    admin = sa.create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(statement))
-    finally:
-        admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def empty_app(request, tmp_path):
     """An app on a brand-new, empty database of each kind; the database is removed afterwards."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'migrations.db'}"
-    else:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH_PG_DATABASE}" WITH (FORCE)')
-        _pg_admin(f'CREATE DATABASE "{SCRATCH_PG_DATABASE}"')
-        url = pg_url(SCRATCH_PG_DATABASE).render_as_string(hide_password=False)
-    application = create_app(test_config(url))
-    try:
+    with scratch_app(request.param, tmp_path, SCRATCH) as application:
         yield application
-    finally:
-        with application.app_context():
-            db.engine.dispose()
-        if request.param == "postgresql":
-            _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH_PG_DATABASE}" WITH (FORCE)')
 
 
 def migrate_up(application) -> None:

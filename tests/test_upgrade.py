@@ -27,25 +27,15 @@ from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
 
-from caseflow import create_app
 from caseflow.audit.services import GENESIS_HASH, entry_hash
 from caseflow.extensions import db
-from tests.conftest import test_config
-from tests.test_migrations import (
-    BACKENDS,
-    HAS_PG,
-    MIGRATIONS,
-    PG_URL,
-    _pg_admin,
-    pg_url,
-    schema_differences,
-    script_directory,
-)
+from tests.scratch import BACKENDS, HAS_PG, pg_url, scratch_app, scratch_name
+from tests.test_migrations import MIGRATIONS, schema_differences, script_directory
 
 FIRST_RELEASE = "6b58db5a230c"
 AUDIT_RELEASE = "9a0e0e0e0005"
 PASSWORD = "an-old-release-password"
-SCRATCH = f"{sa.make_url(PG_URL).database}_upgrade" if HAS_PG else None
+SCRATCH = scratch_name("upgrade") if HAS_PG else None
 
 NOW = datetime(2026, 10, 1, 9, 30)
 DAY = date(2026, 10, 1)
@@ -61,22 +51,10 @@ SECRETARY, JANPAD, COLLECTOR = 1, 2, 3  # office ids, and office kind ids
 
 @pytest.fixture(params=BACKENDS)
 def old_app(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'upgrade.db'}"
-    else:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        _pg_admin(f'CREATE DATABASE "{SCRATCH}"')
-        url = pg_url(SCRATCH).render_as_string(hide_password=False)
     letters = tmp_path / "letters"
     letters.mkdir()
-    application = create_app(test_config(url, LETTERS_DIR=str(letters)))
-    try:
+    with scratch_app(request.param, tmp_path, "upgrade", LETTERS_DIR=str(letters)) as application:
         yield application
-    finally:
-        with application.app_context():
-            db.engine.dispose()
-        if request.param == "postgresql":
-            _pg_admin(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
 
 
 def migrate(application, revision="head"):
