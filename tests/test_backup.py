@@ -166,8 +166,8 @@ def audit_head(application) -> tuple[int, str]:
 class Writers:
     """Threads writing to the source while a backup runs: follow-ups, case steps, letters drafted and rendered.
 
-    After `view_taken` is set (the backup has read its view of the database), each writer
-    notes what it commits; `enough_after_view` is set once a rendered letter and two other
+    Once `view_taken` is set (the backup has read its view of the database), each writer
+    notes what it commits in writes it began afterwards; `enough_after_view` is set once a rendered letter and two other
     writes have been committed after the view.
     """
 
@@ -192,10 +192,10 @@ class Writers:
             thread.join(WAIT)
         assert not any(t.is_alive() for t in self.threads), "a writer hung"
 
-    def _committed(self, kind: str, ident: int) -> None:
+    def _committed(self, kind: str, ident: int, began_after_view: bool) -> None:
         with self.lock:
             self.commits += 1
-            if self.view_taken.is_set():
+            if began_after_view:
                 self.after_view[kind].append(ident)
                 if self.after_view["letters"] and len(self.after_view["writes"]) >= 2:
                     self.enough_after_view.set()
@@ -206,12 +206,17 @@ class Writers:
             turn = 0
             while not self.stop.is_set():
                 turn += 1
+                # Read before the write begins: a write that began after the view was taken
+                # surely committed after it. (Seen only once it is done, a write that committed
+                # just before the view would be miscounted: a letter is committed before it is
+                # rendered.)
+                began_after_view = self.view_taken.is_set()
                 try:
                     actor = db.session.get(User, actor_id)
                     done = work(actor, turn)
                     db.session.commit()
                     if done is not None:
-                        self._committed(*done)
+                        self._committed(*done, began_after_view)
                 except (Stale, Refused):
                     db.session.rollback()
                 except BaseException as exc:
