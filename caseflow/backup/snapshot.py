@@ -216,10 +216,14 @@ def _copy_store_files(view: DatabaseView, snapshot: Path) -> list[dict]:
                 continue
             entries.append({"path": f"{FILES_DIR}/{name}/{relative}", "sha256": digest, "size": size, "store": name})
     if problems:
-        shown = "\n  ".join(problems[:20]) + ("\n  …" if len(problems) > 20 else "")
         raise BackupError(f"{len(problems)} stored file(s) referenced by the database are missing or altered; "
-                          f"no snapshot was written:\n  {shown}")
+                          f"no snapshot was written:{_listed(problems)}")
     return entries
+
+
+def _listed(problems: list[str], most: int = 20) -> str:
+    """The first `most` problems, one an indented line, for an error message."""
+    return "\n  " + "\n  ".join(problems[:most]) + ("\n  …" if len(problems) > most else "")
 
 
 def _fsync_tree(path: Path) -> None:
@@ -324,9 +328,8 @@ def check_snapshot(snapshot: Path) -> dict:
         elif file_digest(file)[0] != entry.get("sha256"):
             problems.append(f"{path}: its SHA-256 differs from the manifest's")
     if problems:
-        shown = "\n  ".join(problems[:20]) + ("\n  …" if len(problems) > 20 else "")
         raise BackupError(f"the snapshot {snapshot} does not match its manifest ({len(problems)} problem(s)); "
-                          f"nothing was restored:\n  {shown}")
+                          f"nothing was restored:{_listed(problems)}")
     return manifest
 
 
