@@ -180,6 +180,12 @@ class Case(db.Model):
         return left is not None and left < 0
 
 
+
+def overdue(on: date) -> sa.ColumnElement[bool]:
+    """Waiting on an office past its due date as of `on`: the one definition the queue's filter,
+    the sweep and the metrics count by (a range of ix_cases_due (status, due_date))."""
+    return sa.and_(Case.status.in_(WAITING_STATUSES), Case.due_date < on)
+
 class CaseEvent(db.Model):
     """One line of a case's timeline. Rows are only ever inserted."""
 

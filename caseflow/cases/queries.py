@@ -16,7 +16,7 @@ from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.beneficiaries.names import name_key
 from caseflow.cases import counts as kept_counts
-from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus
+from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus, overdue
 from caseflow.db import read_only_transaction
 from caseflow.extensions import db
 from caseflow.holidays.services import holidays_between
@@ -56,7 +56,7 @@ def _base(user: User, filters: QueueFilters, on: date) -> sa.Select:
     if filters.settlement_id:
         query = query.where(Case.area_id == filters.settlement_id)
     if filters.overdue:
-        query = query.where(Case.status.in_(WAITING_STATUSES), Case.due_date < on)
+        query = query.where(overdue(on))
     if filters.search:
         query = query.where(_search_clause(filters.search))
     return query

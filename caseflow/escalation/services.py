@@ -26,7 +26,7 @@ from sqlalchemy.orm import lazyload
 from caseflow.areas.models import Area, Office
 from caseflow.audit.services import record
 from caseflow.cases import routing, workflow
-from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus, EventKind
+from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus, EventKind, overdue
 from caseflow.cases.routing import Lookups, Route
 from caseflow.cases.services import insert_events, transition_many, write_cases
 from caseflow.db import today, utcnow
@@ -284,11 +284,19 @@ def finish_run(run: SweepRun, counts: dict[Outcome, int]) -> SweepRun:
     return run
 
 
+def latest_run(*, finished: bool = False) -> SweepRun | None:
+    """The latest run (or the latest that finished): sweep_runs gains a row a day, read from the end."""
+    query = sa.select(SweepRun).order_by(SweepRun.id.desc()).limit(1)
+    if finished:
+        query = query.where(SweepRun.finished_at.is_not(None))
+    return db.session.scalars(query).first()
+
+
 def still_pending() -> int:
     """Overdue waiting cases with no flag: left for the next run (locked by someone, or a second sweep's)."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Case).where(
-            Case.status.in_(WAITING_STATUSES), Case.due_date < today(), Case.attention.is_(None))
+            overdue(today()), Case.attention.is_(None))
     ) or 0
 
 

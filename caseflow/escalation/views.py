@@ -18,8 +18,7 @@ from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseEvent, 
 from caseflow.cases.queries import sla_standing
 from caseflow.cases.workflow import status_label
 from caseflow.db import today
-from caseflow.escalation.models import SweepRun
-from caseflow.escalation.services import interrupted_runs
+from caseflow.escalation.services import interrupted_runs, latest_run
 from caseflow.extensions import db
 from caseflow.inputs import db_int
 from caseflow.schemes.models import Scheme
@@ -71,7 +70,7 @@ def _attention_list(attention: Attention, template: str):
         groups=_groups(by_scheme_level),
         standing=lambda case: sla_standing(case, on),
         status_label=status_label,
-        last_run=db.session.scalar(sa.select(SweepRun).order_by(SweepRun.id.desc()).limit(1)),
+        last_run=latest_run(),
         interrupted=interrupted_runs(),
     )
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from caseflow.audit.models import AuditHead
-from caseflow.cases.models import WAITING_STATUSES, Case
+from caseflow.cases.models import Case, overdue
 from caseflow.db import today, utcnow
 from caseflow.escalation.models import SweepRun
+from caseflow.escalation.services import latest_run
 from caseflow.extensions import db
 from caseflow.jobs.models import Job, JobState, JobWorker
 
@@ -27,13 +28,10 @@ class SweepStatus:
 
 
 def sweep_status() -> SweepStatus:
-    # sweep_runs gains a row a day: both reads walk the primary key from the end.
-    last = db.session.scalars(sa.select(SweepRun).order_by(SweepRun.id.desc()).limit(1)).first()
+    last = latest_run()
     if last is not None and last.finished_at is not None:
         return SweepStatus(last, last)
-    finished = db.session.scalars(sa.select(SweepRun).where(SweepRun.finished_at.is_not(None))
-                                  .order_by(SweepRun.id.desc()).limit(1)).first()
-    return SweepStatus(last, finished)
+    return SweepStatus(last, latest_run(finished=True))
 
 
 @dataclass(frozen=True)
@@ -69,8 +67,7 @@ def oldest_runnable(now: datetime | None = None) -> datetime | None:
 
 def overdue_cases() -> int:
     """Cases waiting on an office past their due date: a range of ix_cases_due (status, due_date)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
-        Case.status.in_(WAITING_STATUSES), Case.due_date < today())) or 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(overdue(today()))) or 0
 
 
 def audit_chain_length() -> int:
