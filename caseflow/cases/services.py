@@ -156,7 +156,7 @@ def transition_many(cases: list[Case], actor, trigger: str, data: dict, *, expec
                 continue
             route = _route(case, trigger, step.dest)
             plan = {} if route is None else {
-                "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route)}
+                "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route, case)}
             before, from_level = case.status, case.level
             moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
             workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)

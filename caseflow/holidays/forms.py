@@ -1,7 +1,8 @@
-"""Forms of the holiday calendar page. Whether a date may be added is `holidays.services`' rule."""
+"""Forms of the calendar pages (holidays, working weeks). What may be saved is `holidays.services`' rule."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField
+from wtforms import DateField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from caseflow.forms import Form
 
@@ -18,3 +19,15 @@ class HolidayForm(Form):
 
 class DeleteForm(Form):
     """No fields: carries the CSRF token of a delete button."""
+
+
+class _Checkboxes(SelectMultipleField):
+    """A group of checkboxes; the choices are set by the view in the reader's language."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class WorkWeekForm(Form):
+    offs = _Checkboxes(_l("Days off every week"), coerce=int)
+    saturdays = _Checkboxes(_l("Saturdays off in each month"), coerce=int)
