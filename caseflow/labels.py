@@ -231,6 +231,7 @@ AUDIT_ACTION = Labels({
     "case.send_back": _l("Case sent back to the level below"),
     "case.sent_back": _l("Case sent back to the level below"),
     "case.transition": _l("Case step"),
+    "digest.sent": _l("Reminder digest sent"),
     "export.csv": _l("Data exported (CSV)"),
     "holiday.created": _l("Holiday added"),
     "holiday.deleted": _l("Holiday deleted"),
@@ -257,6 +258,7 @@ AUDIT_ACTION = Labels({
     "user.enabled": _l("Account enabled"),
     "user.locale_changed": _l("Language changed"),
     "user.password_changed": _l("Password changed"),
+    "user.reminders_changed": _l("Reminder settings changed"),
     "user.updated": _l("Account changed"),
 })
 # What an entry is about (its object_type: the table name).

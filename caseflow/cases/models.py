@@ -122,6 +122,9 @@ class Case(db.Model):
         sa.Index("ix_cases_queue", "area_path", "status", "due_date", "id"),
         sa.Index("ix_cases_due", "status", "due_date"),
         sa.Index("ix_cases_beneficiary_scheme", "beneficiary_id", "scheme_id"),
+        # Today's "waiting for confirmation of delivery": sanctioned cases, oldest sanction first.
+        sa.Index("ix_cases_district_sanction", "district_id", "status", "sanction_date", "id"),
+        sa.Index("ix_cases_status_sanction", "status", "sanction_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -197,6 +200,10 @@ class CaseEvent(db.Model):
         ),
         sa.CheckConstraint("kind != 'follow_up' OR channel IS NOT NULL", name="follow_up_has_channel"),
         sa.Index("ix_case_events_case_id_at", "case_id", "at"),
+        # Today's "dates officials promised": only the follow-ups that carry a promise.
+        sa.Index("ix_case_events_promised", "promised_date", "case_id",
+                 postgresql_where=sa.text("promised_date IS NOT NULL"),
+                 sqlite_where=sa.text("promised_date IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
