@@ -58,9 +58,9 @@ class EmailNotifier:
         mail["To"] = formataddr((user.display_name, user.email))
         mail["Subject"] = message.subject
         mail["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
-        mail["Content-Language"] = message.language
         mail["Auto-Submitted"] = "auto-generated"  # no vacation replies to a digest
         mail.set_content(message.text)  # UTF-8, so Devanagari arrives intact
+        mail["Content-Language"] = message.language  # after set_content, which clears Content-* headers
         try:
             with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["SMTP_TIMEOUT_SECONDS"]) as smtp:
                 if config.get("SMTP_STARTTLS"):
