@@ -77,6 +77,10 @@ ATTENTION = Labels({
     "stalled_at_top": _l("Stalled at the top"),
     "needs_configuration": _l("Needs configuration"),
 })
+DIGEST_KIND = Labels({
+    "daily": _l("Daily"),
+    "weekly": _l("Weekly"),
+})
 
 # --- bias reports -----------------------------------------------------------------------------
 
@@ -292,6 +296,7 @@ AUDIT_KEY = Labels({
     "beneficiary_id": _l("beneficiary"),
     "case_id": _l("case"),
     "channel": _l("channel"),
+    "digests": _l("reminders on"),
     "code": _l("code"),
     "count": _l("how many"),
     "day": _l("day"),
@@ -346,6 +351,7 @@ BY_ENUM: dict[str, Labels] = {
     "CaseStatus": CASE_STATUS,
     "Channel": CHANNEL,
     "CloseReason": CLOSE_REASON,
+    "DigestKind": DIGEST_KIND,
     "DispatchMode": DISPATCH_MODE,
     "EventKind": EVENT_KIND,
     "Finding": FINDING,

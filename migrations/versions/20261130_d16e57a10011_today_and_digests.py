@@ -34,9 +34,10 @@ _INDEXES = [
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
-        batch_op.add_column(sa.Column('digests', sa.Boolean(), server_default=sa.true(), nullable=False))
+    # Plain ALTER TABLE ADD COLUMN on both databases: a batch copy of `users` on SQLite would
+    # drop its triggers (mark_scopes_users_update, migration c0c0a7e50009).
+    op.add_column('users', sa.Column('email', sa.String(length=254), nullable=True))
+    op.add_column('users', sa.Column('digests', sa.Boolean(), server_default=sa.true(), nullable=False))
     op.create_table('digest_sends',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -65,6 +66,6 @@ def downgrade():
     for name, table, _columns, _where in reversed(_INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_table('digest_sends')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('digests')
-        batch_op.drop_column('email')
+    # ALTER TABLE DROP COLUMN (SQLite 3.35+), keeping the table and its triggers.
+    op.drop_column('users', 'digests')
+    op.drop_column('users', 'email')
