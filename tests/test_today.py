@@ -9,30 +9,18 @@ from flask_babel import force_locale
 
 from caseflow.areas.models import Area
 from caseflow.areas.services import save_office
-from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus, Channel, EventKind
-from caseflow.cases.services import log_follow_up
-from caseflow.db import today
+from caseflow.cases.models import WAITING_STATUSES, Case, CaseStatus, Channel, EventKind
+from caseflow.cases.services import log_follow_up, transition
+from caseflow.db import fixed_today, today
 from caseflow.extensions import db
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from caseflow.scope import path_in_scope
 from caseflow.today import queries
 from caseflow.today.when import relative_day
-from tests.conftest import text_of
+from tests.conftest import step_data, text_of
 
 ACK_DAYS = 15
 STATUSES = ["identified", "documented", "submitted", "escalated", "sanctioned", "rejected", "resolved", "closed"]
-
-
-def _event(case, on_offset_days, *, kind=EventKind.FOLLOW_UP, promised=None):
-    """A timeline event written directly: a promise already in the past cannot be logged today."""
-    event = CaseEvent(case_id=case.id, kind=kind, channel=Channel.PHONE if kind is EventKind.FOLLOW_UP else None,
-                      promised_date=promised, note="test",
-                      trigger="escalate" if kind is EventKind.TRANSITION else None,
-                      from_status=case.status if kind is EventKind.TRANSITION else None,
-                      to_status=case.status if kind is EventKind.TRANSITION else None)
-    db.session.add(event)
-    db.session.flush()
-    return event
 
 
 def _dispatch(letter, days_ago, *, acknowledged=False):
@@ -69,24 +57,28 @@ def build(world):
         # Promises: standing within the week, beyond it, in the past, replaced by a later
         # follow-up or step, too old, on a case no longer waiting.
         promise = {}
-        for name, status in (("week", "submitted"), ("far", "submitted"), ("past", "escalated"),
-                             ("replaced", "submitted"), ("stepped", "submitted"), ("old", "submitted"),
-                             ("sanctioned", "sanctioned"), ("twice", "submitted")):
-            promise[name] = world.case(person=person(), actor=who, status=status)
+        for name in ("week", "far", "past", "replaced", "stepped", "old", "sanctioned", "twice"):
+            promise[name] = world.case(person=person(), actor=who, status="submitted")
             made.append(promise[name])
-        log_follow_up(promise["week"], who, expected_version=promise["week"].version, channel=Channel.VISIT, response="said",
-                      promised_date=on + timedelta(days=2))
-        log_follow_up(promise["far"], who, expected_version=promise["far"].version, channel=Channel.VISIT, response="said",
-                      promised_date=on + timedelta(days=10))
-        _event(promise["past"], 0, promised=on - timedelta(days=3))
-        _event(promise["replaced"], 0, promised=on + timedelta(days=1))
-        _event(promise["replaced"], 0)  # a later follow-up without a promise
-        _event(promise["stepped"], 0, promised=on + timedelta(days=1))
-        _event(promise["stepped"], 0, kind=EventKind.TRANSITION)
-        _event(promise["old"], 0, promised=on - timedelta(days=queries.PROMISE_LOOKBACK_DAYS + 1))
-        _event(promise["sanctioned"], 0, promised=on + timedelta(days=1))
-        _event(promise["twice"], 0, promised=on + timedelta(days=1))
-        _event(promise["twice"], 0, promised=on + timedelta(days=4))  # the later promise stands
+
+        def promised(case, days, *, logged_days_ago=0, who=who):
+            with fixed_today(on - timedelta(days=logged_days_ago)):
+                log_follow_up(case, who, expected_version=case.version, channel=Channel.VISIT, response="said",
+                              promised_date=None if days is None else on + timedelta(days=days))
+
+        promised(promise["week"], 2)
+        promised(promise["far"], 10)
+        promised(promise["past"], -3, logged_days_ago=10)
+        promised(promise["replaced"], 1)
+        promised(promise["replaced"], None)  # a later follow-up without a promise
+        promised(promise["stepped"], 1)
+        transition(promise["stepped"], who, "escalate", step_data("escalate"), expected_version=promise["stepped"].version)
+        promised(promise["old"], -(queries.PROMISE_LOOKBACK_DAYS + 1), logged_days_ago=60)
+        promised(promise["sanctioned"], 1)
+        transition(promise["sanctioned"], who, "sanction", step_data("sanction"),
+                   expected_version=promise["sanctioned"].version)
+        promised(promise["twice"], 1)
+        promised(promise["twice"], 4)  # the later promise stands
         # Letters: the escalated cases drafted theirs; dispatch some long ago, some lately,
         # acknowledge one.
         letters = db.session.scalars(sa.select(Letter).where(Letter.case_id.in_([c.id for c in made[first:]]),

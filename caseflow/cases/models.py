@@ -125,6 +125,10 @@ class Case(db.Model):
         # Today's "waiting for confirmation of delivery": sanctioned cases, oldest sanction first.
         sa.Index("ix_cases_district_sanction", "district_id", "status", "sanction_date", "id"),
         sa.Index("ix_cases_status_sanction", "status", "sanction_date", "id"),
+        # Today's "dates officials promised": only cases with a standing promise are in it.
+        sa.Index("ix_cases_promised", "promised_date", "district_id", "status", "id",
+                 postgresql_where=sa.text("promised_date IS NOT NULL"),
+                 sqlite_where=sa.text("promised_date IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +146,10 @@ class Case(db.Model):
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     due_date: Mapped[date | None]
+    # The date an official promised in the latest follow-up, while it stands: set by a follow-up
+    # with a promise on a waiting case, cleared by a follow-up without one and by every step
+    # (caseflow.cases.services). Read by Today; the event keeps the history.
+    promised_date: Mapped[date | None]
     verified_at: Mapped[datetime | None]
     application_ref: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("Application reference")))
     application_date: Mapped[date | None]
@@ -200,10 +208,6 @@ class CaseEvent(db.Model):
         ),
         sa.CheckConstraint("kind != 'follow_up' OR channel IS NOT NULL", name="follow_up_has_channel"),
         sa.Index("ix_case_events_case_id_at", "case_id", "at"),
-        # Today's "dates officials promised": only the follow-ups that carry a promise.
-        sa.Index("ix_case_events_promised", "promised_date", "case_id",
-                 postgresql_where=sa.text("promised_date IS NOT NULL"),
-                 sqlite_where=sa.text("promised_date IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

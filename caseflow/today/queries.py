@@ -7,7 +7,7 @@ first rows in the order of one index:
 |---|---|---|
 | overdue | waiting on an office, due date passed | ix_cases_district_due / ix_cases_due |
 | due today, due this week | waiting, due today / in the next six days | the same |
-| promised | the case's latest follow-up or step is a promise dated within the week or up to PROMISE_LOOKBACK_DAYS ago, and the case still waits on an office | ix_case_events_promised, then the case by id |
+| promised | a promise stands on the case (its latest follow-up carried it, no step since) dated within the week or up to PROMISE_LOOKBACK_DAYS ago, the case still waiting | ix_cases_promised (partial: promises only) |
 | drafted | letters drafted, not dispatched | ix_letters_district_dispatch / ix_letters_status_dispatch |
 | unacknowledged | letters dispatched N or more days ago, no acknowledgement | the same |
 | delivery | sanctioned, the benefit's delivery not yet confirmed by the beneficiary | ix_cases_district_sanction / ix_cases_status_sanction |
@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases.models import WAITING_STATUSES, Case, CaseEvent, CaseStatus, EventKind, overdue
@@ -97,20 +96,15 @@ def _case_ids(key: str, who, on: date, ack_days: int) -> tuple[sa.Select, tuple]
 
 
 def _promises(who, on: date) -> sa.Select:
-    """(case id, promised date, office id) of the promises standing today, in promise order.
+    """(case id, promised date) of the promises standing today, in promise order.
 
-    Standing: the case's latest follow-up or step is this promise (a later follow-up or step
-    replaces it), and the case still waits on an office.
+    Standing (Case.promised_date, kept by caseflow.cases.services): the case's latest
+    follow-up carried the promise, no step came after it, and the case still waits on an office.
     """
-    later = aliased(CaseEvent)
-    replaced = sa.exists().where(later.case_id == CaseEvent.case_id, later.id > CaseEvent.id,
-                                 later.kind.in_((EventKind.FOLLOW_UP, EventKind.TRANSITION)))
     return (
-        sa.select(CaseEvent.case_id, CaseEvent.promised_date, CaseEvent.office_id)
-        .join(Case, Case.id == CaseEvent.case_id)
-        .where(CaseEvent.promised_date >= on - timedelta(days=PROMISE_LOOKBACK_DAYS),
-               CaseEvent.promised_date <= on + timedelta(days=WEEK),
-               Case.status.in_(WAITING_STATUSES), visible(who, Case), ~replaced)
+        sa.select(Case.id, Case.promised_date)
+        .where(visible(who, Case), Case.promised_date >= on - timedelta(days=PROMISE_LOOKBACK_DAYS),
+               Case.promised_date <= on + timedelta(days=WEEK), Case.status.in_(WAITING_STATUSES))
     )
 
 
@@ -145,12 +139,16 @@ def case_rows(ids: sa.Select, order: tuple, limit: int) -> list[CaseRow]:
 
 
 def _promise_rows(who, on: date, limit: int) -> list[CaseRow]:
-    page = _promises(who, on).order_by(CaseEvent.promised_date, CaseEvent.case_id).limit(limit).subquery()
+    page = _promises(who, on).order_by(Case.promised_date, Case.id).limit(limit).subquery()
+    # The office that promised: that of the case's latest follow-up with a promise (20 look-ups).
+    office = (sa.select(CaseEvent.office_id)
+              .where(CaseEvent.case_id == page.c.id, CaseEvent.kind == EventKind.FOLLOW_UP,
+                     CaseEvent.promised_date.is_not(None))
+              .order_by(CaseEvent.id.desc()).limit(1).scalar_subquery())
     query = (
-        sa.select(Case.id, Case.reference, Beneficiary.name, Scheme.code, Case.status, page.c.promised_date,
-                  page.c.office_id)
+        sa.select(Case.id, Case.reference, Beneficiary.name, Scheme.code, Case.status, page.c.promised_date, office)
         .select_from(page)
-        .join(Case, Case.id == page.c.case_id)
+        .join(Case, Case.id == page.c.id)
         .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
         .join(Scheme, Scheme.id == Case.scheme_id)
         .order_by(page.c.promised_date, Case.id)

@@ -1,12 +1,16 @@
-"""Today and reminders: users' e-mail address and digest opt-out, the digest send log, and the
-indexes the Today sections read
+"""Today and reminders: users' e-mail address and digest opt-out, the digest send log, the
+promise standing on each case, and the indexes the Today sections read
 
 Revision ID: d16e57a10011
 Revises: a0e1a7b10010
 Create Date: 2026-11-30 04:45:00
 
-Expand only: two nullable-or-defaulted columns on users, a new table, new indexes. App servers
-of the previous version never read them (a user they create gets digests on, the default).
+Expand only: two nullable-or-defaulted columns on users, a nullable column on cases, a new
+table, new indexes. App servers of the previous version never read them (a user they create
+gets digests on, the default). cases.promised_date is filled from the timeline: the promise of
+each waiting case whose latest follow-up or step is a follow-up with a promise. A follow-up or
+step taken by a server of the previous version while the upgrade runs is not reflected there
+until the case's next follow-up or step (README "Today and reminders").
 On PostgreSQL the indexes on the big tables (cases, case_events, letters) are built
 CONCURRENTLY (caseflow.schema_changes), so a database of millions of cases keeps serving.
 """
@@ -22,8 +26,8 @@ depends_on = None
 
 # (name, table, columns, partial-index condition)
 _INDEXES = [
-    # Promises officials made, by date: only follow-ups that carry one are in it.
-    ('ix_case_events_promised', 'case_events', ['promised_date', 'case_id'], 'promised_date IS NOT NULL'),
+    # Promises standing, by date: only the cases that have one are in it.
+    ('ix_cases_promised', 'cases', ['promised_date', 'district_id', 'status', 'id'], 'promised_date IS NOT NULL'),
     # Sanctioned cases waiting for delivery to be confirmed, oldest sanction first.
     ('ix_cases_district_sanction', 'cases', ['district_id', 'status', 'sanction_date', 'id'], None),
     ('ix_cases_status_sanction', 'cases', ['status', 'sanction_date', 'id'], None),
@@ -31,6 +35,12 @@ _INDEXES = [
     ('ix_letters_district_dispatch', 'letters', ['district_id', 'status', 'dispatched_on', 'id'], None),
     ('ix_letters_status_dispatch', 'letters', ['status', 'dispatched_on', 'id'], None),
 ]
+
+
+# The promise of the case's latest follow-up or step (NULL when that is a step or has none).
+_LATEST_PROMISE = ("(SELECT e.promised_date FROM case_events e WHERE e.case_id = cases.id "
+                   "AND e.kind IN ('follow_up', 'transition') ORDER BY e.id DESC LIMIT 1)")
+_PENDING = f"promised_date IS NULL AND status IN ('submitted', 'escalated') AND {_LATEST_PROMISE} IS NOT NULL"
 
 
 def upgrade():
@@ -53,11 +63,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_sends')),
     sa.UniqueConstraint('user_id', 'kind', 'period', name=op.f('uq_digest_sends_user_id_kind_period'))
     )
+    op.add_column('cases', sa.Column('promised_date', sa.Date(), nullable=True))
     if big.is_postgres():
         with big.autocommit():
+            big.backfill('cases', f"promised_date = {_LATEST_PROMISE}", _PENDING)
             for name, table, columns, where in _INDEXES:
                 big.create_index(name, table, columns, where=where)
         return
+    op.execute(f"UPDATE cases SET promised_date = {_LATEST_PROMISE} WHERE {_PENDING}")
     for name, table, columns, where in _INDEXES:
         op.create_index(name, table, columns, unique=False, sqlite_where=sa.text(where) if where else None)
 
@@ -66,6 +79,7 @@ def downgrade():
     for name, table, _columns, _where in reversed(_INDEXES):
         op.drop_index(name, table_name=table)
     op.drop_table('digest_sends')
+    op.drop_column('cases', 'promised_date')
     # ALTER TABLE DROP COLUMN (SQLite 3.35+), keeping the table and its triggers.
     op.drop_column('users', 'digests')
     op.drop_column('users', 'email')
