@@ -8,7 +8,8 @@ case (its due date, as a follow-up would set it), replaced by a later follow-up 
 (cases.promised_date set to match); and a letter per escalated case (every 4th drafted, the rest dispatched 50 days before the
 case's due date, so spread over the last 75 days). Then, signed in as the in-charge of
 district D01 and as the state-wide supervisor, it requests /today `--repeat` times after a
-warm-up and prints the median and the slowest request, the load average, and with --explain
+warm-up and prints the median and the slowest request, the median time its statements took
+(cursor to cursor), the load average, and with --explain
 each statement's time and plan.
 """
 import argparse
@@ -94,17 +95,19 @@ def measure(kind: str, cases: int, repeat: int, explain: bool) -> None:
         assert response.status_code == 302, f"sign-in failed: {response.status_code}"
         for _ in range(3):
             assert client.get("/today").status_code == 200
-        times = []
+        times, in_db = [], []
         for _ in range(repeat):
             captured.clear()
             started = time.perf_counter()
             page = client.get("/today")
             times.append((time.perf_counter() - started) * 1000)
+            in_db.append(sum(ms for _s, _p, ms in captured))
             assert page.status_code == 200
         counts = [c.strip() for c in page.get_data(as_text=True).split('data-testid="count">')[1:]]
         counts = [c.split("<", 1)[0] for c in counts]
         print(f"{who}: median {statistics.median(times):.1f} ms, slowest {max(times):.1f} ms over {repeat} "
-              f"requests; {len(captured)} statements; section counts {', '.join(counts)}")
+              f"requests; {len(captured)} statements, median {statistics.median(in_db):.1f} ms in the database; "
+              f"section counts {', '.join(counts)}")
         if explain:
             _explain(engine, captured)
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -261,3 +261,29 @@ def test_administrator_sets_a_users_address(app, world, client, auth):
         fresh = db.session.merge(user)
         db.session.refresh(fresh)
         assert fresh.email == "incharge@example.org"
+
+
+def _migration():
+    import importlib.util
+    from pathlib import Path
+
+    path = next((Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*_d16e57a10011_*.py"))
+    spec = importlib.util.spec_from_file_location("today_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_migrations_backfill_finds_the_promises_the_services_keep(app, world):
+    """Databases upgraded with promises in their timelines get the same standing promises as
+    the services would have kept: the migration's UPDATE, run on a copy of what they keep."""
+    migration = _migration()
+    with app.app_context():
+        build(world)
+        kept = dict(db.session.execute(sa.select(Case.id, Case.promised_date)).all())
+        assert sum(1 for d in kept.values() if d) >= 8
+        db.session.execute(sa.update(Case).values(promised_date=None))
+        db.session.execute(sa.text(f"UPDATE cases SET promised_date = {migration._LATEST_PROMISE} "
+                                   f"WHERE {migration._PENDING}"))
+        db.session.expire_all()
+        assert dict(db.session.execute(sa.select(Case.id, Case.promised_date)).all()) == kept
