@@ -20,7 +20,13 @@ from flask import current_app
 
 
 class NotifyError(Exception):
-    """The channel could not deliver the message now (server down, refused): try again later."""
+    """The channel could not deliver the message now: try again later. `server_down` when no
+    message could get through (unreachable, refused the connection or the sign-in), rather than
+    this one being refused (a bad address)."""
+
+    def __init__(self, message: str, *, server_down: bool = True):
+        super().__init__(message)
+        self.server_down = server_down
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,10 @@ class EmailNotifier:
                 if config.get("SMTP_USER"):
                     smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
                 smtp.send_message(mail)
-        except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timed out, TLS
-            raise NotifyError(f"{type(exc).__name__}") from exc
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            raise NotifyError(type(exc).__name__, server_down=False) from exc
+        except (OSError, smtplib.SMTPException) as exc:  # unreachable, timed out, TLS, sign-in refused
+            raise NotifyError(type(exc).__name__) from exc
 
 
 _registry: list[Notifier] = [EmailNotifier()]

@@ -29,6 +29,12 @@ class Inbox:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("refused"):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
@@ -217,3 +223,14 @@ def test_recipients_are_active_opted_in_users_of_the_role(app, world):
         weekly = {u.username for u in digests.recipients(DigestKind.WEEKLY)}
         assert daily == {"incharge", "other"} and weekly == {"supervisor"}
         assert db.session.scalar(sa.select(User.digests).where(User.username == "admin"))
+
+
+def test_a_refused_address_fails_that_digest_only(app, world, smtp):
+    with app.app_context():
+        _setup(world)
+        _set(world.incharge, email="refused@example.org")
+        outcome = digests.send_digests(today())
+        assert not db.session.scalar(sa.select(sa.func.count()).select_from(DigestSend)
+                                     .where(DigestSend.user_id == world.incharge.id))
+    assert outcome["failed"] == 1 and outcome["sent_daily"] == 1 and outcome["sent_weekly"] == 1
+    assert smtp.to("raisen@example.org") and smtp.to("state@example.org")

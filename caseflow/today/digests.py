@@ -35,7 +35,8 @@ from caseflow.today.when import relative_day
 
 log = logging.getLogger("caseflow.today")
 
-# Consecutive failures after which a run stops trying: the server is down for everyone.
+# Consecutive "server down" failures after which a run stops trying: it is down for everyone.
+# A refused address counts as a failure for that user only.
 GIVE_UP_AFTER = 3
 
 
@@ -136,7 +137,7 @@ def send_digests(on: date, kinds=tuple(DigestKind)) -> Counter:
                 channel.send(db.session.get(User, user_id), message)
             except notify.NotifyError as exc:
                 _release(claim_id)
-                failures += 1
+                failures = failures + 1 if exc.server_down else 0
                 outcome["failed"] += 1
                 log.error("digest not sent: kind=%s user_id=%s channel=%s error=%s; the next run tries again",
                           kind.value, user_id, channel.channel, exc)
