@@ -112,7 +112,12 @@ def _badge():
             return ""
         count = g.get("today_badge")
         if count is None:
-            count = g.today_badge = queries.badge_count(current_user, today(), BADGE_CAP)
+            try:
+                count = queries.badge_count(current_user, today(), BADGE_CAP)
+            except sa.exc.SQLAlchemyError:
+                # An error page drawn because the database failed must still be drawn.
+                count = 0
+            g.today_badge = count
         if not count:
             return ""
         return f"{BADGE_CAP}+" if count > BADGE_CAP else str(count)
