@@ -106,7 +106,7 @@ class Phone:
             self.problems.append(f"console: {msg.text} [{msg.location.get('url')}]")
 
     def login(self, username: str, *, labels: dict[str, str] | None = None) -> None:
-        """Sign in through the form and land on the queue; `labels` maps the English labels of
+        """Sign in through the form, land on Today, then open the queue; `labels` maps the English labels of
         the form and the queue heading to those the page shows (another language)."""
         label = (labels or {}).get
         page = self.page
@@ -114,6 +114,9 @@ class Phone:
         page.get_by_label(label("Username", "Username")).fill(username)
         page.get_by_label(label("Password", "Password")).fill(PASSWORD)
         page.get_by_role("button", name=label("Sign in", "Sign in")).click()
+        # Caseworkers land on Today (tests/test_browser_today.py); these tests start from the queue.
+        page.wait_for_url(f"{self.base_url}/today")
+        page.goto(f"{self.base_url}/queue")
         expect(page.get_by_role("heading", level=1)).to_have_text(label("My queue", "My queue"))
         assert page.url == f"{self.base_url}/queue"
 

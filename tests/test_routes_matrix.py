@@ -72,6 +72,9 @@ ROUTES = {
     "auth.password": Route(SIGNED_IN, post=lambda o, obj, c: {"current": PASSWORD, "new": NEW_PASSWORD,
                                                                "confirm": NEW_PASSWORD}),
     "auth.language": Route(PUBLIC, get=None, post=lambda o, obj, c: {"lang": "hi"}),
+    "auth.account": Route(SIGNED_IN, post=lambda o, obj, c: {"email": "someone@example.org", "digests": "y"},
+                          post_code=303),
+    "today.index": Route(CASEWORK),
     "health.healthz": Route(PUBLIC),
     # 404 to everyone while CASEFLOW_METRICS_TOKEN is unset; its token is tested in tests/test_metrics.py.
     "monitoring.metrics": Route(PUBLIC, get=404),
