@@ -55,7 +55,3 @@ def for_case(case_id: int) -> list[EvidenceFile]:
     return db.session.scalars(
         sa.select(EvidenceFile).where(EvidenceFile.case_id == case_id).order_by(EvidenceFile.id)).all()
 
-
-def has_delivery_proof(event_id: int) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        EvidenceFile.event_id == event_id, EvidenceFile.kind == EvidenceKind.DELIVERY))) or False
