@@ -50,14 +50,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_evidence_files_event_id'), ['event_id'], unique=False)
         batch_op.create_index('ix_evidence_files_sha256', ['sha256'], unique=False)
 
-    with op.batch_alter_table('schemes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('proof_file_required', sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # Not in batch mode: a batch would rebuild the schemes table on SQLite (its default is an
+    # expression), and dropping a table that cases refer to fails once there are cases. A plain
+    # ADD COLUMN with a constant default works in place on both databases.
+    op.add_column('schemes', sa.Column('proof_file_required', sa.Boolean(), server_default=sa.false(),
+                                       nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('schemes', schema=None) as batch_op:
-        batch_op.drop_column('proof_file_required')
+    # In place, for the same reason (SQLite ≥ 3.35 drops a plain column without a rebuild).
+    op.drop_column('schemes', 'proof_file_required')
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:
         batch_op.drop_index('ix_evidence_files_sha256')
         batch_op.drop_index(batch_op.f('ix_evidence_files_event_id'))
