@@ -8,8 +8,8 @@ Every request, whatever route it reaches, passes here first:
   answers the default for anything that is not a plain integer in that range; cursors use
   `db_int`. A filter nobody could have meant is simply not applied.
 - **Body size.** `MAX_CONTENT_LENGTH` (2 MB) bounds every request; a view marked
-  `@accepts_files` (evidence uploads) takes `EVIDENCE_MAX_BYTES` plus room for its form fields,
-  and a body over that gets a 413 that says how large a file may be.
+  `@accepts_files` (evidence uploads) takes a multipart body of `EVIDENCE_MAX_BYTES` plus room
+  for its form fields, and a body over that gets a 413 that says how large a file may be.
 - **Text.** A NUL byte, which PostgreSQL text cannot store, anywhere in the query string or the
   form (names or values) refuses the request with a 400 that says so, before any view runs.
   Malformed UTF-8 never reaches a view: Werkzeug decodes it to U+FFFD.
@@ -115,6 +115,9 @@ def accepts_files(view):
 
 
 def _accepts_files() -> bool:
+    """A multipart body (only one can carry a file) sent to a view that takes files."""
+    if request.mimetype != "multipart/form-data":
+        return False
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
     return getattr(view, "accepts_files", False)
 

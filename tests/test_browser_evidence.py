@@ -52,7 +52,10 @@ def test_a_photo_is_made_smaller_in_the_browser_before_it_is_sent(app, phone, li
     action = phone.action("attach")
     file_input = action.locator('input[type="file"]')
     assert file_input.get_attribute("accept") == "image/*,application/pdf"
-    assert file_input.get_attribute("capture") is not None
+    # The case's own form lets the phone offer its chooser (camera, gallery, files: PDFs too); the
+    # follow-up's goes straight to the camera.
+    assert file_input.get_attribute("capture") is None
+    assert page.locator('input[name="fu-file"]').get_attribute("capture") == "environment"
     expect(action).to_contain_text("masked Aadhaar")
     file_input.set_input_files(files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": original}])
     expect(file_input).to_have_attribute("data-resized", "1")

@@ -24,9 +24,13 @@ class EvidenceFileField(FileField):
 
     prepared: files.Prepared | None = None
 
-    def __init__(self, label=None, validators=None, *, required: bool = False, **kwargs):
+    def __init__(self, label=None, validators=None, *, required: bool = False, capture: bool = True, **kwargs):
         kwargs.setdefault("description", AADHAAR_REMINDER)
-        render_kw = {"accept": ACCEPT, "capture": "environment", "data-evidence": "1", **kwargs.pop("render_kw", {})}
+        render_kw = {"accept": ACCEPT, "data-evidence": "1", **kwargs.pop("render_kw", {})}
+        if capture:
+            # Straight to the rear camera: a receipt photographed where it is handed over. A phone
+            # then offers no file chooser, so the case's own form leaves it out (PDFs, the gallery).
+            render_kw["capture"] = "environment"
         super().__init__(label, validators=[*(validators or ()), self._prepare], render_kw=render_kw, **kwargs)
         self.required = required
 
@@ -43,8 +47,8 @@ class EvidenceFileField(FileField):
             raise StopValidation(str(exc.messages[0])) from None
 
 
-def file_field(label=None, *, required: bool = False) -> EvidenceFileField:
-    return EvidenceFileField(label or _l("Photo or PDF"), required=required)
+def file_field(label=None, *, required: bool = False, capture: bool = True) -> EvidenceFileField:
+    return EvidenceFileField(label or _l("Photo or PDF"), required=required, capture=capture)
 
 
 def caption_field():
@@ -54,5 +58,5 @@ def caption_field():
 class EvidenceForm(Form):
     """The case page's form for a file that belongs to the case itself."""
 
-    file = file_field(required=True)
+    file = file_field(required=True, capture=False)
     caption = caption_field()
