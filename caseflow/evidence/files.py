@@ -146,7 +146,10 @@ def _prepare_image(data: bytes, kind: str) -> Prepared:
                     raise EvidenceRefused(too_many_pixels_message())
                 if getattr(image, "n_frames", 1) > 1:
                     image.seek(0)  # an animated image: its first frame
-                image.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale when it can
+                # JPEG: decode at 1/2, 1/4 or 1/8 scale when the result still has `max_side` on its
+                # long side (draft compares each side with the size asked for, so ask in proportion).
+                scale = min(1.0, max_side / max(width, height))
+                image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
                 # What decoding will hold in memory: a 48 MP phone JPEG decodes at 1/4 scale, a
                 # PNG or WebP at full size, so their limit is the smaller one.
                 if image.width * image.height > current_app.config["EVIDENCE_MAX_DECODED_PIXELS"]:
