@@ -63,7 +63,8 @@ class Instances:
     def new(self, name: str, *, migrated: bool = False):
         url = scratch.create(self.kind, self.folder, f"bk_{name}")
         self.databases.append(f"bk_{name}")
-        application = create_app(test_config(url, LETTERS_DIR=str(self.folder / f"{name}-letters")))
+        application = create_app(test_config(url, LETTERS_DIR=str(self.folder / f"{name}-letters"),
+                                             EVIDENCE_DIR=str(self.folder / f"{name}-evidence")))
         self.apps.append(application)
         if migrated:
             with application.app_context():
