@@ -1,0 +1,181 @@
+"""Queue search: one box that finds a case by its reference (whole, or its number alone), the
+beneficiary's mobile number or Aadhaar last four, the government's application or CM Helpline /
+grievance number, or the beneficiary's name in either script with spelling slack.
+
+Every kind of match is one look-up of an index built for it (migration 5ea4c4b10012): the
+reference's number `cases.ref_seq`, `beneficiaries.mobile` (stored as 10 digits),
+`beneficiaries.aadhaar_last4`, `cases.application_key` / `grievance_key` (letters and digits
+only) and the words of names in `beneficiary_name_tokens` (key and skeleton, names.py). Each
+is scoped by `caseflow.scope.visible` like the queue, and read at most a page of results deep,
+so a search costs the same in a district of 20,000 cases as in a state of a million.
+
+Ranking: the exact kinds first (reference, mobile), then Aadhaar last four and the government's
+numbers, then names: every word's key matching (the same words in the same order first, then
+by how close the spelling is), then names that match only by skeleton.
+
+The text searched is never logged, put in a URL or recorded in the audit trail: the caller
+keeps it in the session (views.search).
+"""
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from caseflow.beneficiaries.models import Beneficiary, NameToken
+from caseflow.beneficiaries.names import name_key, name_tokens
+from caseflow.cases.models import Case, search_key
+from caseflow.cases.queries import QueueRow, rows_by_id
+from caseflow.exceptions import Refused
+from caseflow.extensions import db
+from caseflow.identity import normalise_mobile
+from caseflow.scope import visible
+
+RESULT_LIMIT = 50
+# The words of a name searched at most (more would only add index probes; names are short).
+_MAX_WORDS = 4
+
+# Kinds of match, in rank order.
+REFERENCE, MOBILE, AADHAAR, NUMBER, NAME, SIMILAR_NAME = (
+    "reference", "mobile", "aadhaar", "number", "name", "similar_name")
+
+_FULL_REFERENCE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,9})\s*/\s*(\d{4})\s*/\s*(\d{1,9})")
+_PHONE_LIKE = re.compile(r"[\d\s+\-().]+")
+
+
+@dataclass
+class Hit:
+    row: QueueRow
+    kind: str
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit] = field(default_factory=list)
+    more: bool = False  # more cases matched than are shown
+
+
+def _ascii_digits(text: str) -> str:
+    """The digits of `text` in any script, as ASCII ('९२' -> '92'); other characters dropped."""
+    return "".join(str(unicodedata.digit(ch)) for ch in text if unicodedata.digit(ch, None) is not None)
+
+
+def search(user, text: str, limit: int = RESULT_LIMIT) -> SearchResult:
+    """The cases `user` may see that `text` finds, best first, at most `limit` (see module doc)."""
+    text = unicodedata.normalize("NFC", text or "").strip()
+    if not text:
+        return SearchResult()
+    ranked: dict[int, str] = {}  # case id -> kind, in rank order (dicts keep insertion order)
+    more = False
+
+    def add(ids, kind: str) -> None:
+        nonlocal more
+        for case_id in ids:
+            if case_id not in ranked:
+                if len(ranked) >= limit:
+                    more = True
+                    return
+                ranked[case_id] = kind
+
+    in_scope = visible(user, Case)
+    phone_like = _PHONE_LIKE.fullmatch(text) is not None
+    digits = _ascii_digits(text) if phone_like else ""
+    full = _FULL_REFERENCE.fullmatch(text)
+    if full:
+        code, year, number = full.groups()
+        add(_case_ids(sa.select(Case.id).where(Case.reference == f"{code.upper()}/{year}/{int(number):06d}",
+                                               in_scope), limit), REFERENCE)
+    if digits and len(digits) <= 9:
+        # One case per district and year carries each number: newest first.
+        add(_case_ids(sa.select(Case.id).where(Case.ref_seq == int(digits), in_scope)
+                      .order_by(Case.id.desc()), limit), REFERENCE)
+    if digits:
+        mobile = _mobile(text)
+        if mobile:
+            add(_people_cases(user, Beneficiary.mobile == mobile, limit), MOBILE)
+    if digits and len(digits) == 4:
+        add(_people_cases(user, Beneficiary.aadhaar_last4 == digits, limit), AADHAAR)
+    key = search_key(text)
+    if key and any(ch.isdigit() for ch in key) and len(key) >= 3:
+        add(_case_ids(sa.select(Case.id).where(sa.or_(Case.application_key == key, Case.grievance_key == key),
+                                               in_scope).order_by(Case.id.desc()), limit), NUMBER)
+    if not phone_like and not full and name_key(text):
+        for kind, ids in _name_matches(user, text, limit + 1 - len(ranked)):
+            add(ids, kind)
+    if not ranked:
+        return SearchResult()
+    rows = rows_by_id(list(ranked))
+    return SearchResult(hits=[Hit(rows[i], kind) for i, kind in ranked.items() if i in rows], more=more)
+
+
+def _mobile(text: str) -> str | None:
+    try:
+        return normalise_mobile(text)
+    except Refused:
+        return None
+
+
+def _case_ids(query: sa.Select, limit: int) -> list[int]:
+    return list(db.session.scalars(query.limit(limit + 1)))
+
+
+def _people_cases(user, match: sa.ColumnElement[bool], limit: int) -> list[int]:
+    """The cases in scope of the people `match` finds (an index on beneficiaries), newest first."""
+    query = (sa.select(Case.id).join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
+             .where(match, visible(user, Case)).order_by(Case.id.desc()))
+    return _case_ids(query, limit)
+
+
+def _name_matches(user, text: str, limit: int) -> list[tuple[str, list[int]]]:
+    """(kind, case ids) for names: every word matching by key, then by skeleton only."""
+    words = name_tokens(text)[:_MAX_WORDS]
+    if not words:
+        return []
+    wanted_key = name_key(text)
+    found: list[tuple[str, list[int]]] = []
+    seen: set[int] = set()
+    for kind, column, values in ((NAME, NameToken.key, [k for k, _s in words]),
+                                 (SIMILAR_NAME, NameToken.skeleton, [s for _k, s in words])):
+        if limit <= 0 or not all(values):
+            break
+        people = [p for p in _people_by_words(user, column, values, limit + len(seen)) if p not in seen]
+        seen.update(people)
+        if not people:
+            continue
+        names = dict(db.session.execute(
+            sa.select(Beneficiary.id, Beneficiary.name_key).where(Beneficiary.id.in_(people))).all())
+        # Closest spelling first: the same words in the same order, then the most alike.
+        people.sort(key=lambda p: (names.get(p) != wanted_key,
+                                   -difflib.SequenceMatcher(None, names.get(p) or "", wanted_key).ratio(), -p))
+        order = {p: i for i, p in enumerate(people)}
+        cases = db.session.execute(
+            sa.select(Case.id, Case.beneficiary_id).where(Case.beneficiary_id.in_(people), visible(user, Case))
+        ).all()
+        cases.sort(key=lambda c: (order[c.beneficiary_id], -c.id))
+        ids = [c.id for c in cases]
+        found.append((kind, ids))
+        limit -= len(ids)
+    return found
+
+
+def _people_by_words(user, column, values: list[str], limit: int) -> list[int]:
+    """Beneficiaries in scope with a name word equal to each of `values` (in any order), newest first.
+
+    The longest word drives (it is usually the rarest): its index entries are read in
+    beneficiary order, the scope is checked on the area path inside the index, and each other
+    word is one probe of the person's few words (the primary key); it stops after `limit`."""
+    values = sorted(values, key=len, reverse=True)
+    driver = sa.orm.aliased(NameToken)
+    query = sa.select(driver.beneficiary_id).where(getattr(driver, column.key) == values[0],
+                                                    visible(user, driver))
+    for value in values[1:]:
+        other = sa.orm.aliased(NameToken)
+        # The same word twice ("Ram Ram") needs a second word, not the same one again.
+        query = query.where(sa.exists().where(other.beneficiary_id == driver.beneficiary_id,
+                                              getattr(other, column.key) == value,
+                                              other.position != driver.position if value == values[0] else sa.true()))
+    # No DISTINCT: it would keep the database from stopping early; a name with the same word
+    # twice comes back twice and is dropped here.
+    query = query.order_by(driver.beneficiary_id.desc()).limit(limit)
+    return list(dict.fromkeys(db.session.scalars(query)))
