@@ -100,13 +100,18 @@ def search(user, text: str, limit: int = RESULT_LIMIT) -> SearchResult:
     if key and any(ch.isdigit() for ch in key) and len(key) >= 3:
         add(_case_ids(sa.select(Case.id).where(sa.or_(Case.application_key == key, Case.grievance_key == key),
                                                in_scope).order_by(Case.id.desc()), limit), NUMBER)
-    if not phone_like and not full and name_key(text):
+    # Names have no digits: a text with any is a number of some kind.
+    if not digits_in(text) and name_key(text):
         for kind, ids in _name_matches(user, text, limit + 1 - len(ranked)):
             add(ids, kind)
     if not ranked:
         return SearchResult()
     rows = rows_by_id(list(ranked))
     return SearchResult(hits=[Hit(rows[i], kind) for i, kind in ranked.items() if i in rows], more=more)
+
+
+def digits_in(text: str) -> bool:
+    return any(unicodedata.digit(ch, None) is not None for ch in text)
 
 
 def _mobile(text: str) -> str | None:
@@ -159,13 +164,25 @@ def _name_matches(user, text: str, limit: int) -> list[tuple[str, list[int]]]:
     return found
 
 
+# Counting stops here: enough to tell a rare word from a common one, at the cost of a short index range.
+_COUNT_CAP = 2000
+
+
+def _word_count(column, value: str) -> int:
+    """How many names have this word, up to _COUNT_CAP."""
+    capped = sa.select(sa.literal(1)).where(column == value).limit(_COUNT_CAP).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
 def _people_by_words(user, column, values: list[str], limit: int) -> list[int]:
     """Beneficiaries in scope with a name word equal to each of `values` (in any order), newest first.
 
-    The longest word drives (it is usually the rarest): its index entries are read in
-    beneficiary order, the scope is checked on the area path inside the index, and each other
-    word is one probe of the person's few words (the primary key); it stops after `limit`."""
-    values = sorted(values, key=len, reverse=True)
+    The rarest word drives: its index entries are read in beneficiary order, the scope is
+    checked on the area path inside the index, and each other word is one probe of the
+    person's few words (the primary key); it stops after `limit`. Driven by a common word
+    ("Sunita") with a rare second one, it would read every "Sunita" before finding none."""
+    if len(set(values)) > 1:
+        values = sorted(values, key=lambda v: (_word_count(column, v), -len(v)))
     driver = sa.orm.aliased(NameToken)
     query = sa.select(driver.beneficiary_id).where(getattr(driver, column.key) == values[0],
                                                     visible(user, driver))
