@@ -3,10 +3,11 @@ user's scope, ranked; the search keys follow every change; the queue page keeps 
 and its place; the search text stays out of URLs and logs."""
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
 from caseflow.beneficiaries.models import Beneficiary, NameToken
 from caseflow.cases.models import Case
@@ -14,6 +15,8 @@ from caseflow.cases.search import AADHAAR, MOBILE, NAME, NUMBER, REFERENCE, SIMI
 from caseflow.cases.services import transition
 from caseflow.extensions import db
 from tests.conftest import step_data, text_of
+from tests.scratch import BACKENDS, scratch_app
+from tests.test_migrations import MIGRATIONS, migrate_up
 
 
 def found(user, text) -> list[tuple[int, str]]:
@@ -224,3 +227,61 @@ def test_back_to_the_queue_returns_to_the_same_page(app, world, client, auth, mo
     assert [r for r in refs if r in returned] == on_second
     # The navigation's "My queue" starts again at the first page, filters kept.
     assert [r for r in refs if r in client.get("/queue").get_data(as_text=True)] == [r for r in refs if r in first]
+
+
+# --- the migration's backfill ---------------------------------------------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_app(request, tmp_path):
+    """An app on a brand-new, empty database of each kind (tests/scratch.py)."""
+    with scratch_app(request.param, tmp_path, "search_migration") as application:
+        yield application
+
+
+def test_the_migration_fills_the_search_keys_of_existing_rows(empty_app):
+    """Rows stored before 5ea4c4b10012 get their reference number, number keys and name words
+    (SQLite and PostgreSQL, whose backfill is SQL of its own)."""
+    with empty_app.app_context():
+        upgrade(directory=str(MIGRATIONS), revision="a0e1a7b10010")
+        now = datetime(2026, 11, 1)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO areas (id, kind, name_en, name_hi, path, active) VALUES "
+                                 "(1, 'state', 'S', 'स', '0000001', :yes)"), {"yes": True})
+            conn.execute(sa.text("INSERT INTO areas (id, parent_id, kind, name_en, name_hi, path, active, code) VALUES "
+                                 "(2, 1, 'district', 'D', 'ड', '00000010000002', :yes, 'DVG')"), {"yes": True})
+            conn.execute(sa.text("INSERT INTO users (id, username, display_name, password_hash, role, active, locale, "
+                                 "session_version, created_at, password_changed_at) "
+                                 "VALUES (1, 'incharge', 'In-charge', 'x', 'incharge', :yes, 'hi', 1, :now, :now)"),
+                         {"yes": True, "now": now})
+            conn.execute(sa.text("INSERT INTO schemes (id, code, name_en, name_hi, department, proof_of_delivery, "
+                                 "documents_required, active) VALUES (1, 'PMAYG', 'H', 'ह', 'RD', 'p', 'd', :yes)"),
+                         {"yes": True})
+            for i, name in enumerate(["सुनीता देवी", "Ramesh  Kumar", "Laxmi"], 1):
+                conn.execute(sa.text(
+                    "INSERT INTO beneficiaries (id, name, name_key, gender, settlement_id, area_path, "
+                    "preferred_language, lawful_basis, consent_recorded_by_id, consent_recorded_at, created_at) "
+                    "VALUES (:id, :name, 'x', 'female', 2, '00000010000002', 'hi', 'written_consent', 1, :now, :now)"),
+                    {"id": i, "name": name, "now": now})
+            for i, (ref, app, grievance) in enumerate([("DVG/2026/000092", "MP-PMAY/2026/77881", None),
+                                                       ("DVG/2025/000092", None, "cmh 2026 0012345"),
+                                                       ("DVG/2026/1234567", None, None)], 1):
+                conn.execute(sa.text(
+                    "INSERT INTO cases (id, reference, beneficiary_id, scheme_id, area_id, area_path, district_id, "
+                    "status, level, beneficiary_confirmed, created_by_id, created_at, updated_at, version, "
+                    "application_ref, grievance_ref) VALUES (:id, :ref, :id, 1, 2, '00000010000002', 2, "
+                    "'identified', 0, :no, 1, :now, :now, 1, :app, :grv)"),
+                    {"id": i, "ref": ref, "no": False, "now": now, "app": app, "grv": grievance})
+        db.engine.dispose()
+
+    migrate_up(empty_app)
+    with empty_app.app_context(), db.engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT id, ref_seq, application_key, grievance_key FROM cases ORDER BY id")).all()
+        words = conn.execute(sa.text("SELECT beneficiary_id, position, key, skeleton, area_path "
+                                     "FROM beneficiary_name_tokens ORDER BY beneficiary_id, position")).all()
+    assert [tuple(row) for row in keys] == [(1, 92, "MPPMAY202677881", None), (2, 92, None, "CMH20260012345"),
+                                            (3, 1234567, None, None)]
+    assert [tuple(row) for row in words] == [
+        (1, 0, "sunit", "snt", "00000010000002"), (1, 1, "devi", "dv", "00000010000002"),
+        (2, 0, "rmes", "rms", "00000010000002"), (2, 1, "kumr", "kmr", "00000010000002"),
+        (3, 0, "lksmi", "lksm", "00000010000002")]
