@@ -166,7 +166,7 @@ def queue():
         area = db.session.get(Area, filters.settlement_id)
         if area is not None and path_in_scope(current_user, area.path):
             settlement_name = area.name_hi if locale == "hi" else area.name_en
-    counts = queries.status_counts(current_user, filters, on)
+    counts = {} if found is not None else queries.status_counts(current_user, filters, on)
     schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
     return render_template(
         "cases/queue.html",
