@@ -42,6 +42,8 @@ REFERENCE, MOBILE, AADHAAR, NUMBER, NAME, SIMILAR_NAME = (
 
 _FULL_REFERENCE = re.compile(r"([A-Za-z][A-Za-z0-9]{0,9})\s*/\s*(\d{4})\s*/\s*(\d{1,9})")
 _PHONE_LIKE = re.compile(r"[\d\s+\-().]+")
+# A full Aadhaar number typed in the box reaches search masked (views.search scrubs it first).
+_MASKED_AADHAAR = re.compile(r"X{4}\s*X{4}\s*(\d{4})")
 
 
 @dataclass
@@ -79,6 +81,10 @@ def search(user, text: str, limit: int = RESULT_LIMIT) -> SearchResult:
                 ranked[case_id] = kind
 
     in_scope = visible(user, Case)
+    masked = _MASKED_AADHAAR.fullmatch(text)
+    if masked:
+        add(_people_cases(user, Beneficiary.aadhaar_last4 == masked.group(1), limit), AADHAAR)
+        return _result(ranked, more)
     phone_like = _PHONE_LIKE.fullmatch(text) is not None
     digits = _ascii_digits(text) if phone_like else ""
     full = _FULL_REFERENCE.fullmatch(text)
@@ -104,6 +110,10 @@ def search(user, text: str, limit: int = RESULT_LIMIT) -> SearchResult:
     if not digits_in(text) and name_key(text):
         for kind, ids in _name_matches(user, text, limit + 1 - len(ranked)):
             add(ids, kind)
+    return _result(ranked, more)
+
+
+def _result(ranked: dict[int, str], more: bool) -> SearchResult:
     if not ranked:
         return SearchResult()
     rows = rows_by_id(list(ranked))
