@@ -82,14 +82,19 @@ class NameToken(db.Model):
 
     Kept by the mapper events below on every insert and change of a beneficiary made through
     the ORM; bulk loaders (bench/generate.py, migration 5ea4c4b10012) write the same rows.
-    Each index gives one word's people in id order with their area path inside the index,
-    so a scoped search reads the index only and stops after a page of matches.
+    The indexes give one word's people in id order (every state) or one area's range of them
+    (a smaller scope), the search reading the index only.
     """
 
     __tablename__ = "beneficiary_name_tokens"
     __table_args__ = (
+        # Every state: a word's people newest first, straight off the index.
         sa.Index("ix_beneficiary_name_tokens_key", "key", "beneficiary_id", "area_path"),
         sa.Index("ix_beneficiary_name_tokens_skeleton", "skeleton", "beneficiary_id", "area_path"),
+        # A district or smaller: the word's people of that subtree are one range (then sorted:
+        # a few hundred), not a walk through the whole state's (measured 11 ms -> 0.4 ms).
+        sa.Index("ix_beneficiary_name_tokens_key_place", "key", "area_path", "beneficiary_id"),
+        sa.Index("ix_beneficiary_name_tokens_skeleton_place", "skeleton", "area_path", "beneficiary_id"),
     )
 
     beneficiary_id: Mapped[int] = mapped_column(sa.ForeignKey("beneficiaries.id", ondelete="CASCADE"),

@@ -30,7 +30,7 @@ from caseflow.cases.queries import QueueRow, rows_by_id
 from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.identity import normalise_mobile
-from caseflow.scope import visible
+from caseflow.scope import areas_of, covers_every_state, visible
 
 RESULT_LIMIT = 50
 # The words of a name searched at most (more would only add index probes; names are short).
@@ -187,15 +187,18 @@ def _word_count(column, value: str) -> int:
 def _people_by_words(user, column, values: list[str], limit: int) -> list[int]:
     """Beneficiaries in scope with a name word equal to each of `values` (in any order), newest first.
 
-    The rarest word drives: its index entries are read in beneficiary order, the scope is
-    checked on the area path inside the index, and each other word is one probe of the
-    person's few words (the primary key); it stops after `limit`. Driven by a common word
+    The rarest word drives: for every state its index entries are read newest first and the
+    reading stops after `limit`; for a smaller scope the (word, area path) index gives that
+    scope's entries (a few hundred), sorted. Each other word is one probe of the person's
+    words. Driven by a common word
     ("Sunita") with a rare second one, it would read every "Sunita" before finding none."""
     if len(set(values)) > 1:
         values = sorted(values, key=lambda v: (_word_count(column, v), -len(v)))
     driver = sa.orm.aliased(NameToken)
-    query = sa.select(driver.beneficiary_id).where(getattr(driver, column.key) == values[0],
-                                                    visible(user, driver))
+    # Every state: no condition at all, so the database walks (word, id) newest first and stops
+    # after a page; a path range over the whole state would invite it to sort every match.
+    scope = sa.true() if covers_every_state(areas_of(user)) else visible(user, driver)
+    query = sa.select(driver.beneficiary_id).where(getattr(driver, column.key) == values[0], scope)
     for value in values[1:]:
         other = sa.orm.aliased(NameToken)
         # The same word twice ("Ram Ram") needs a second word, not the same one again.

@@ -35,7 +35,10 @@ _OTHER_INDEXES = [('ix_beneficiaries_mobile', 'beneficiaries', ['mobile']),
                   ('ix_beneficiaries_aadhaar_last4', 'beneficiaries', ['aadhaar_last4']),
                   ('ix_beneficiary_name_tokens_key', 'beneficiary_name_tokens', ['key', 'beneficiary_id', 'area_path']),
                   ('ix_beneficiary_name_tokens_skeleton', 'beneficiary_name_tokens',
-                   ['skeleton', 'beneficiary_id', 'area_path'])]
+                   ['skeleton', 'beneficiary_id', 'area_path']),
+                  ('ix_beneficiary_name_tokens_key_place', 'beneficiary_name_tokens', ['key', 'area_path', 'beneficiary_id']),
+                  ('ix_beneficiary_name_tokens_skeleton_place', 'beneficiary_name_tokens',
+                   ['skeleton', 'area_path', 'beneficiary_id'])]
 
 _cases = sa.table("cases", sa.column("id", sa.Integer), sa.column("reference", sa.String),
                   sa.column("application_ref", sa.String), sa.column("grievance_ref", sa.String),
