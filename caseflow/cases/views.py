@@ -20,10 +20,11 @@ from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
 
-from caseflow.areas.models import Office
+from caseflow.areas.models import Area, Office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import cached, queries, routing, services, workflow
+from caseflow.cases import search as search_kinds
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
@@ -36,6 +37,7 @@ from caseflow.cases.forms import (
 )
 from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.cases.panels import panels_for
+from caseflow.cases.search import search as search_cases
 from caseflow.db import today
 from caseflow.evidence import services as evidence
 from caseflow.evidence.files import Prepared
@@ -45,13 +47,22 @@ from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
-from caseflow.inputs import accepts_files
+from caseflow.inputs import accepts_files, db_int
 from caseflow.schemes.models import Scheme
 from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
 SEARCH_KEY = "queue_search"
+# How a search result was found, shown beside it.
+MATCH_LABELS = {
+    search_kinds.REFERENCE: _l("Reference number"),
+    search_kinds.MOBILE: _l("Mobile number"),
+    search_kinds.AADHAAR: _l("Aadhaar last 4 digits"),
+    search_kinds.NUMBER: _l("Application or grievance number"),
+    search_kinds.NAME: _l("Name"),
+    search_kinds.SIMILAR_NAME: _l("Similar name"),
+}
 CHANGED = _l("This case changed")
 
 
@@ -62,20 +73,64 @@ def _caseworkers_only():
         abort(403)
 
 
-def _filters() -> queries.QueueFilters:
+# The queue's filters and place live in the (signed) session cookie, so a visit to "My queue",
+# a case's "Back to queue" or a search finds the queue as it was left.
+FILTERS_KEY = "queue_filters"
+PLACE_KEY = "queue_after"
+_FILTER_ARGS = ("status", "scheme", "settlement", "overdue")
+_STATUSES = frozenset({"open", "all"} | {s.value for s in CaseStatus})
+
+
+def _chosen_filters() -> dict[str, str]:
+    """The filters in the URL when it names any (and they are remembered), else the remembered ones."""
     args = request.args
-    status = args.get("status", "open")
-    if status not in {"open", "all"} | {s.value for s in CaseStatus}:
+    if any(key in args for key in _FILTER_ARGS):
+        chosen = {key: args.get(key, "")[:20] for key in _FILTER_ARGS}
+        if session.get(FILTERS_KEY) != chosen:
+            session[FILTERS_KEY] = chosen
+        return chosen
+    stored = session.get(FILTERS_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    return {key: value for key, value in stored.items() if key in _FILTER_ARGS and isinstance(value, str)}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return db_int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters() -> queries.QueueFilters:
+    chosen = _chosen_filters()
+    status = chosen.get("status") or "open"
+    if status not in _STATUSES:
         status = "open"
+    after = request.args.get("after") or None
+    if after is not None and queries.parse_cursor(after) is None:
+        after = None
+    # Remembered for the case page's "Back to queue" (a due date and a case id: nothing personal).
+    if session.get(PLACE_KEY) != after:
+        if after:
+            session[PLACE_KEY] = after
+        else:
+            session.pop(PLACE_KEY, None)
     return queries.QueueFilters(
         status=status,
-        scheme_id=args.get("scheme", type=int),
-        settlement_id=args.get("settlement", type=int),
-        overdue=args.get("overdue") == "1",
+        scheme_id=_int_or_none(chosen.get("scheme")),
+        settlement_id=_int_or_none(chosen.get("settlement")),
+        overdue=chosen.get("overdue") == "1",
         # The search text may be a person's name: it travels in the session, never the URL.
         search=_stored_search(),
-        after=args.get("after"),
+        after=after,
     )
+
+
+def queue_place() -> str:
+    """The URL of the queue page the user last looked at, filters and page (for "Back to queue")."""
+    after = session.get(PLACE_KEY)
+    return url_for("cases.queue", after=after if isinstance(after, str) else None)
 
 
 def _stored_search() -> str:
@@ -108,12 +163,25 @@ def queue():
     filters = _filters()
     on = today()
     locale = _locale()
-    page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
-    counts = queries.status_counts(current_user, filters, on)
+    found = None
+    if filters.search:
+        found = search_cases(current_user, filters.search)
+        page = queries.QueuePage(cases=[], next_cursor=None)
+    else:
+        page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
+    settlement_name = None
+    if filters.settlement_id:
+        area = db.session.get(Area, filters.settlement_id)
+        if area is not None and path_in_scope(current_user, area.path):
+            settlement_name = area.name_hi if locale == "hi" else area.name_en
+    counts = {} if found is not None else queries.status_counts(current_user, filters, on)
     schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
     return render_template(
         "cases/queue.html",
         page=page,
+        found=found,
+        match_labels=MATCH_LABELS,
+        settlement_name=settlement_name,
         counts=counts,
         filters=filters,
         schemes=schemes,
@@ -135,8 +203,8 @@ def search():
         session.pop(SEARCH_KEY, None)
     else:
         session[SEARCH_KEY] = text
-    keep = {k: v for k, v in request.args.items() if k in ("status", "scheme", "settlement", "overdue")}
-    return redirect(url_for("cases.queue", **keep))
+    # The filters are remembered in the session: the queue comes back as it was.
+    return redirect(url_for("cases.queue"))
 
 
 @bp.route("/beneficiaries/<int:beneficiary_id>/cases/new", methods=["GET", "POST"])
@@ -265,6 +333,7 @@ def _render_case_page(case: Case, *, step_forms, followup, assign, attach, statu
         close_reason_labels=CLOSE_REASON_LABELS,
         format_mobile=format_mobile,
         today=on,
+        queue_url=queue_place(),
     ), status
 
 
