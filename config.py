@@ -46,6 +46,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # forms only; letters and uploads have their own limits
     QUEUE_PAGE_SIZE = 50
+    # The most cases one export (README "Case export") may hold: a web request must end within
+    # the server's timeout; a district is far below it, a whole state is not.
+    EXPORT_MAX_ROWS = int(os.environ.get("CASEFLOW_EXPORT_MAX_ROWS", "100000"))
     REOPEN_WINDOW_DAYS = int(os.environ.get("CASEFLOW_REOPEN_WINDOW_DAYS", "90"))
     # Sessions on the server (caseflow.auth.services): a session ends after this long unused,
     # and in any case this long after sign-in; its last use is written at most this often.

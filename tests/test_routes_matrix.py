@@ -85,6 +85,7 @@ ROUTES = {
     "cases.queue": Route(CASEWORK),
     "cases.search": Route(CASEWORK, get=None, writes=False,
                           post=lambda o, obj, c: {"q": "Sunita", "csrf_token": _token(c)}),
+    "cases.export_cases": Route(CASEWORK, get=None, post_code=200, writes=False, post=lambda o, obj, c: {"format": "csv"}),
     "cases.open_case": Route(CASEWORK, post=lambda o, obj, c: {"scheme": o.scheme.id}),
     "cases.show": Route(CASEWORK),
     "cases.step": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {"verify-version": obj.version}),

@@ -11,8 +11,6 @@ stalled at the rate of the rest of the district (p0 = K/N), how likely is it to 
 stalled among its n? A small p-value is a signal to look at, not a finding: it says nothing
 about why, and many jurisdictions tested at once will throw up some small p-values by chance.
 """
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +24,7 @@ from caseflow.cases.models import WAITING_STATUSES, Attention, Case, CaseStatus
 from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.scope import visible
+from caseflow.spreadsheets import csv_bytes, neutral
 
 DISTRICT_DEPTH = 2 * PATH_SEGMENT  # state + district
 PANCHAYAT_DEPTH = 4 * PATH_SEGMENT  # … + block/urban body + gram panchayat/ward
@@ -324,16 +323,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    text = str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_rows(result: Patterns, locale: str) -> list[list[str]]:
     """The pattern table without any identity: posts by title, never their holders' names
     (see docs/bias.md), and no complainant or beneficiary data at all."""
@@ -341,7 +330,7 @@ def csv_rows(result: Patterns, locale: str) -> list[list[str]]:
     for level, items in (("office", result.offices), ("panchayat_or_ward", result.panchayats)):
         for row in items:
             c = row.cases or Comparison()
-            rows.append([_cell(v) for v in (
+            rows.append([neutral(v) for v in (
                 level,
                 row.district.name(locale) if row.district else None,
                 row.area.name(locale) if row.area else None,
@@ -358,8 +347,4 @@ def csv_rows(result: Patterns, locale: str) -> list[list[str]]:
 
 def to_csv(result: Patterns, locale: str) -> bytes:
     """UTF-8 with a byte-order mark, so Excel shows Hindi names correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_rows(result, locale))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(CSV_COLUMNS, csv_rows(result, locale))

@@ -74,6 +74,13 @@ def parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
     return None
 
 
+def filtered(user: User, filters: QueueFilters, on: date) -> sa.Select:
+    """The ids of the cases the queue lists under `filters` (its status filter included)."""
+    base = _base(user, filters, on)
+    statuses = filters.statuses()
+    return base.where(Case.status.in_(statuses)) if statuses else base
+
+
 def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> QueuePage:
     """One page of the queue: cases with a due date first, soonest first, then the rest.
 
@@ -81,10 +88,7 @@ def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> Q
     ((district_id, due_date, id) or (due_date, id)), so a page costs the same at any depth.
     Sorting on a coalesce() of the due date would make the database sort the whole scope.
     """
-    base = _base(user, filters, on)
-    statuses = filters.statuses()
-    if statuses:
-        base = base.where(Case.status.in_(statuses))
+    base = filtered(user, filters, on)
     after = parse_cursor(filters.after)
     cases: list[QueueRow] = []
     if after is None or after[0] == "d":

@@ -3,6 +3,7 @@ evidence files attached to them (stored and served by caseflow.evidence)."""
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -11,8 +12,10 @@ from flask import (
     render_template,
     request,
     session,
+    stream_with_context,
     url_for,
 )
+from flask_babel import format_decimal as format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from caseflow.areas.models import Area, Office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.cases import cached, queries, routing, services, workflow
+from caseflow.cases import cached, export, queries, routing, services, workflow
 from caseflow.cases import search as search_kinds
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
@@ -38,7 +41,7 @@ from caseflow.cases.forms import (
 from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.cases.panels import panels_for
 from caseflow.cases.search import search as search_cases
-from caseflow.db import today
+from caseflow.db import read_only_transaction, today
 from caseflow.evidence import services as evidence
 from caseflow.evidence.files import Prepared
 from caseflow.evidence.forms import EvidenceForm
@@ -50,6 +53,7 @@ from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.inputs import accepts_files, db_int
 from caseflow.schemes.models import Scheme
 from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
+from caseflow.spreadsheets import XLSX_MAX_ROWS, csv_chunks, xlsx_file
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
@@ -193,6 +197,42 @@ def queue():
         level_of=_("Level %(n)d"),
         statuses=list(CaseStatus),
     )
+
+
+@bp.post("/queue/export")
+def export_cases():
+    """The queue under its current filters as a CSV or XLSX file; on the audit trail first."""
+    fmt = request.form.get("format")
+    if fmt not in export.FORMATS:
+        abort(400)
+    filters = _filters()
+    filters.after, filters.search = None, ""
+    on, locale = today(), _locale()
+    n = export.count(current_user, filters, on)
+    largest = min(current_app.config["EXPORT_MAX_ROWS"], XLSX_MAX_ROWS if fmt == "xlsx" else n)
+    if n > largest:
+        flash(_("These filters select %(n)s cases; an export holds at most %(max)s. Choose a scheme, a "
+                "settlement or a status first.", n=format_number(n), max=format_number(largest)), "error")
+        return redirect(url_for(".queue"), 303)
+    commit(lambda: export.record_export(current_user, filters, fmt, n),
+           refused=lambda: redirect(url_for(".queue"), 303), back=None)
+    # The rows are only read: a reader's transaction, so a long export never holds SQLite's write lock.
+    read_only_transaction.set(True)  # undone with the request's own token at teardown
+    name = f"cases-{on.isoformat()}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    rows = export.rows(current_user, filters, on, locale)
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(export.header(), rows)),
+                        mimetype="text/csv", headers=headers)
+    body = xlsx_file(export.header(), rows, sheet=_("Cases"))
+    return Response(stream_with_context(_chunks(body)), headers=headers,
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _chunks(body, size: int = 256 * 1024):
+    with body:
+        while chunk := body.read(size):
+            yield chunk
 
 
 @bp.post("/queue/search")
