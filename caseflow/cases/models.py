@@ -197,6 +197,8 @@ class CaseEvent(db.Model):
         ),
         sa.CheckConstraint("kind != 'follow_up' OR channel IS NOT NULL", name="follow_up_has_channel"),
         sa.Index("ix_case_events_case_id_at", "case_id", "at"),
+        # An in-charge's events in a period (the quarterly review): one index range per person.
+        sa.Index("ix_case_events_actor_at", "actor_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
