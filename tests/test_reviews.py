@@ -170,16 +170,16 @@ def test_sign_off_freezes_the_figures_and_makes_the_review_read_only(app, world,
             AuditEntry.object_type == "quarterly_reviews"))
     auth.login("supervisor")
     edits = [(f"/reviews/{review_id}/notes", {"version": version, "notes": "changed", "assessment": "outstanding"}),
-             (f"/reviews/{review_id}/checks/{check_id}",
-              {"version": version, f"c{check_id}-reachable": "no", f"c{check_id}-received": "no",
+             (f"/reviews/{review_id}/check",
+              {"check": check_id, f"c{check_id}-reachable": "no", f"c{check_id}-received": "no",
                f"c{check_id}-file_complete": "no", f"c{check_id}-version": version}),
-             (f"/reviews/{review_id}/sign/sign_supervisor", {"version": version})]
+             (f"/reviews/{review_id}/sign", {"version": version, "trigger": "sign_supervisor"})]
     for url, data in edits:
         assert client.post(url, data=data).status_code == 422, url
     auth.logout()
     auth.login("incharge")
     for url, data in [(f"/reviews/{review_id}/response", {"version": version, "response": "changed"}),
-                      (f"/reviews/{review_id}/sign/sign_incharge", {"version": version})]:
+                      (f"/reviews/{review_id}/sign", {"version": version, "trigger": "sign_incharge"})]:
         assert client.post(url, data=data).status_code == 422, url
     with app.app_context():
         review = db.session.get(QuarterlyReview, review_id)
@@ -202,9 +202,9 @@ def test_the_whole_walk_over_http_and_its_audit_trail(app, world, worked, quarte
         review_id, check_id, version = review.id, review.checks[0].id, review.version
     page = client.get(f"/reviews/{review_id}")
     assert page.status_code == 200 and "not recorded yet" in text_of(page)
-    data = {f"c{check_id}-version": version, f"c{check_id}-reachable": "yes", f"c{check_id}-received": "no",
+    data = {"check": check_id, f"c{check_id}-version": version, f"c{check_id}-reachable": "yes", f"c{check_id}-received": "no",
             f"c{check_id}-file_complete": "not_checked", f"c{check_id}-note": "House locked"}
-    assert client.post(f"/reviews/{review_id}/checks/{check_id}", data=data).status_code == 302
+    assert client.post(f"/reviews/{review_id}/check", data=data).status_code == 302
     # The same page, still at the old version, in another tab: refused, nothing lost silently.
     assert client.post(f"/reviews/{review_id}/notes", data={"version": version, "notes": "x",
                                                             "assessment": "good"}).status_code == 409
@@ -214,13 +214,15 @@ def test_the_whole_walk_over_http_and_its_audit_trail(app, world, worked, quarte
         assert check.reachable is CheckAnswer.YES and check.received is CheckAnswer.NO and check.note == "House locked"
     assert client.post(f"/reviews/{review_id}/notes", data={"version": version, "notes": "Steady",
                                                             "assessment": "good"}).status_code == 302
-    assert client.post(f"/reviews/{review_id}/sign/sign_supervisor", data={"version": version + 1}).status_code == 302
+    assert client.post(f"/reviews/{review_id}/sign", data={"version": version + 1,
+                                                                 "trigger": "sign_supervisor"}).status_code == 302
     auth.logout()
     auth.login("incharge")
     with app.app_context():
         version = db.session.get(QuarterlyReview, review_id).version
     assert client.post(f"/reviews/{review_id}/response", data={"version": version, "response": "Agreed"}).status_code == 302
-    assert client.post(f"/reviews/{review_id}/sign/sign_incharge", data={"version": version + 1}).status_code == 302
+    assert client.post(f"/reviews/{review_id}/sign", data={"version": version + 1,
+                                                                 "trigger": "sign_incharge"}).status_code == 302
     with app.app_context():
         actions = list(db.session.scalars(sa.select(AuditEntry.action).where(
             AuditEntry.object_type == "quarterly_reviews").order_by(AuditEntry.seq)))

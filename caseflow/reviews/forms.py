@@ -1,7 +1,7 @@
 """Forms of the quarterly review: opening one, a spot check, the supervisor's notes and
 assessment, the in-charge's response, and the signatures. Edits carry the review's version."""
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField
+from wtforms import RadioField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from caseflow.cases.forms import VersionedForm
@@ -13,8 +13,9 @@ ANSWERS = [(a.value, CHECK_ANSWER[a]) for a in (CheckAnswer.YES, CheckAnswer.NO,
 
 
 class OpenReviewForm(Form):
-    incharge = HiddenField(validators=[InputRequired()])
-    quarter = HiddenField(validators=[InputRequired()])
+    # The in-charge is checked against the supervisor's region by the view (404 outside it).
+    incharge = SelectField(_l("In-charge"), coerce=int, validate_choice=False, validators=[InputRequired()])
+    quarter = SelectField(_l("Quarter"), validators=[DataRequired()])
 
 
 class CheckForm(VersionedForm):

@@ -116,7 +116,7 @@ def overdue_reviews(supervisor, on: date | None = None) -> list[Overdue]:
         return []
     quarters = []
     quarter = last_ended(on)
-    for _ in range(OVERDUE_LOOKBACK):
+    for _step in range(OVERDUE_LOOKBACK):
         if quarter.deadline < on:
             quarters.append(quarter)
         quarter = quarter.previous()

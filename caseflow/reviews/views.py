@@ -5,8 +5,9 @@ A supervisor sees the reviews of the in-charges in their areas; an in-charge see
 only. Anything else is the same 404 as a review that does not exist.
 """
 from datetime import date
+from functools import wraps
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +15,6 @@ from flask_login import current_user, login_required
 
 from caseflow.auth.models import Role
 from caseflow.db import today
-from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import scrub_aadhaar
 from caseflow.labels import ASSESSMENT, CHECK_ANSWER, CLOSE_REASON
@@ -22,7 +22,7 @@ from caseflow.letters.render import html_to_pdf
 from caseflow.reviews import figures as figure_defs
 from caseflow.reviews import services, workflow
 from caseflow.reviews.forms import CheckForm, NotesForm, OpenReviewForm, ResponseForm, SignForm
-from caseflow.reviews.models import QuarterlyReview, ReviewStage, SpotCheck
+from caseflow.reviews.models import QuarterlyReview, ReviewStage
 from caseflow.reviews.quarters import Quarter, last_ended
 from caseflow.scope import CASE_ROLES
 from caseflow.web import commit
@@ -60,6 +60,17 @@ STEP_LABELS = {
 def _caseworkers_only():
     if current_user.role not in CASE_ROLES:
         abort(403)
+
+
+def supervisor_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        # Refused before anything is loaded: an in-charge learns nothing about which ids exist.
+        if current_user.role is not Role.SUPERVISOR:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @bp.app_context_processor
@@ -104,24 +115,32 @@ def index():
             overdue=services.overdue_reviews(current_user, on),
             to_open=[u for u in incharges if (u.id, quarter.start) not in opened],
             last_quarter=quarter,
-            open_form=OpenReviewForm(),
+            open_form=_open_form(incharges, on, formdata=None),
         )
     return render_template("reviews/index.html", **context)
 
 
+def _open_form(incharges, on: date, **kwargs) -> OpenReviewForm:
+    """Any in-charge of the region, any of the last few ended quarters (an earlier one left undone)."""
+    form = OpenReviewForm(**kwargs)
+    form.incharge.choices = [(u.id, u.display_name) for u in incharges]
+    quarters, quarter = [], last_ended(on)
+    for _step in range(services.OVERDUE_LOOKBACK):
+        quarters.append((quarter.code(), quarter.label()))
+        quarter = quarter.previous()
+    form.quarter.choices = quarters
+    return form
+
+
 @bp.post("/open")
+@supervisor_only
 def open_review():
-    if current_user.role is not Role.SUPERVISOR:
-        abort(403)
-    form = OpenReviewForm()
+    incharges = services.region_incharges(current_user)
+    form = _open_form(incharges, today())
     if not form.validate_on_submit():
         abort(422)
-    try:
-        incharge_id = int(form.incharge.data)
-        quarter = Quarter.of(date.fromisoformat(form.quarter.data))
-    except (TypeError, ValueError):
-        abort(422)
-    incharge = next((u for u in services.region_incharges(current_user) if u.id == incharge_id), None)
+    quarter = Quarter(date.fromisoformat(form.quarter.data))
+    incharge = next((u for u in incharges if u.id == form.incharge.data), None)
     if incharge is None:
         abort(404)
     review = commit(lambda: services.open_review(current_user, incharge, quarter),
@@ -159,12 +178,13 @@ def show(review_id: int):
     return _render(review)
 
 
-@bp.post("/<int:review_id>/checks/<int:check_id>")
-def record_check(review_id: int, check_id: int):
+@bp.post("/<int:review_id>/check")
+@supervisor_only
+def record_check(review_id: int):
     review = services.load_or_404(review_id, current_user)
-    check = db.session.get(SpotCheck, check_id)
-    if check is None or check.review_id != review.id:
-        abort(404)
+    check = next((c for c in review.checks if str(c.id) == request.form.get("check", "")), None)
+    if check is None:
+        abort(422)
     form = CheckForm(prefix=f"c{check.id}")
     if not form.validate_on_submit():
         return _render(review, 422, check_forms={check.id: form})
@@ -177,6 +197,7 @@ def record_check(review_id: int, check_id: int):
 
 
 @bp.post("/<int:review_id>/notes")
+@supervisor_only
 def save_notes(review_id: int):
     review = services.load_or_404(review_id, current_user)
     form = NotesForm()
@@ -205,10 +226,11 @@ def save_response(review_id: int):
     return redirect(back)
 
 
-@bp.post("/<int:review_id>/sign/<trigger>")
-def sign(review_id: int, trigger: str):
+@bp.post("/<int:review_id>/sign")
+def sign(review_id: int):
     review = services.load_or_404(review_id, current_user)
     form = SignForm()
+    trigger = request.form.get("trigger", "")
     if trigger not in workflow.TRIGGERS or not form.validate_on_submit():
         abort(422)
     back = url_for("reviews.show", review_id=review.id)
