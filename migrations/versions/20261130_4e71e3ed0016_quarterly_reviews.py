@@ -94,10 +94,16 @@ def upgrade():
 
 _PG_FROZEN = """
 CREATE OR REPLACE FUNCTION quarterly_review_frozen() RETURNS trigger AS $$
+DECLARE
+  signed boolean;
 BEGIN
-  IF (TG_TABLE_NAME = 'quarterly_reviews' AND OLD.stage = 'signed')
-     OR (TG_TABLE_NAME = 'review_spot_checks'
-         AND (SELECT stage FROM quarterly_reviews WHERE id = OLD.review_id) = 'signed') THEN
+  -- One branch per table: PL/pgSQL resolves OLD's fields only in the branch it runs.
+  IF TG_TABLE_NAME = 'quarterly_reviews' THEN
+    signed := OLD.stage = 'signed';
+  ELSE
+    signed := (SELECT stage FROM quarterly_reviews WHERE id = OLD.review_id) = 'signed';
+  END IF;
+  IF signed THEN
     RAISE EXCEPTION 'a review signed by both is read-only' USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   RETURN NEW;
