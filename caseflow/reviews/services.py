@@ -223,6 +223,9 @@ def record_check(review: QuarterlyReview, check: SpotCheck, actor: User, *, expe
     check.checked_by_id = actor.id
     check.checked_at = utcnow()
     review.changed_at = check.checked_at  # bumps the review's version: a second editor is told
+    # Now, before the audit entry's flush: the versioned UPDATE is where a change committed
+    # meanwhile shows, and it must surface as Stale.
+    _flush()
     record("review.check_recorded", actor=actor, obj=review, data={
         "spot_check_id": check.id, "case_id": check.case_id, "reachable": reachable, "received": received,
         "file_complete": file_complete, "fields": fields})
@@ -237,6 +240,7 @@ def save_notes(review: QuarterlyReview, actor: User, *, expected_version: int | 
     review.notes = (notes or "").strip() or None
     review.assessment = assessment
     fields = changed_fields(review, "notes", "assessment")
+    _flush()
     record("review.notes_saved", actor=actor, obj=review, data={"assessment": assessment, "fields": fields})
     _flush()
     return review
@@ -251,6 +255,7 @@ def save_response(review: QuarterlyReview, actor: User, *, expected_version: int
         raise ReviewError(_l("You can respond once the supervisor has signed the review."))
     review.response = (response or "").strip() or None
     fields = changed_fields(review, "response")
+    _flush()
     record("review.response_saved", actor=actor, obj=review, data={"fields": fields})
     _flush()
     return review
@@ -277,6 +282,7 @@ def sign(review: QuarterlyReview, actor: User, trigger: str, *, expected_version
                 QuarterlyReview.quarter_start == quarter_of(review).previous().start,
                 QuarterlyReview.figures.is_not(None))))
     workflow.REVIEW_MACHINE.fire(review, trigger, actor=actor, data={}, plan=plan, step=step)
+    _flush()
     record("review.signed_by_supervisor" if trigger == "sign_supervisor" else "review.signed_by_incharge",
            actor=actor, obj=review, data={"from": before, "to": review.stage})
     _flush()
