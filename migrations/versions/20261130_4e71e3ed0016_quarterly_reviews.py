@@ -85,11 +85,11 @@ def upgrade():
             op.execute(f"CREATE TRIGGER {table}_frozen BEFORE UPDATE ON {table} "
                        f"FOR EACH ROW EXECUTE FUNCTION quarterly_review_frozen()")
         with big.autocommit():
-            big.create_index('ix_case_events_actor_at', 'case_events', ['actor_id', 'at'])
+            big.create_index('ix_case_events_actor_at', 'case_events', ['actor_id', 'at', 'kind', 'trigger'])
         return
     for statement in _SQLITE_FROZEN:
         op.execute(statement)
-    op.create_index('ix_case_events_actor_at', 'case_events', ['actor_id', 'at'], unique=False)
+    op.create_index('ix_case_events_actor_at', 'case_events', ['actor_id', 'at', 'kind', 'trigger'], unique=False)
 
 
 _PG_FROZEN = """
