@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseflow.areas.models import Area
 from caseflow.audit.services import changed_fields, record
+from caseflow.audit.web import note_refused_object
 from caseflow.auth.models import Role, User, user_areas
 from caseflow.cases.models import Case
 from caseflow.db import today, utcnow
@@ -68,6 +69,8 @@ def load_or_404(review_id: int, user) -> QuarterlyReview:
                                                                 visible_reviews(user))
                                .execution_options(populate_existing=True))
     if review is None:
+        # The refusal goes on the audit trail, as for every scoped object (caseflow.scope).
+        note_refused_object(QuarterlyReview, review_id, QuarterlyReview.area_path)
         abort(404)
     return review
 
