@@ -1,6 +1,6 @@
 """The quarterly review's figures on the 1,000,000-case benchmark database.
 
-    .venv/bin/python -m bench.reviews [--db sqlite|postgres] [--cases N] [--runs 5]
+    .venv/bin/python -m bench.reviews [--db sqlite|postgres] [--cases N] [--runs 5] [--pg-database NAME]
 
 Computes what opening a review computes for the bench in-charge's last quarter (their counts,
 the previous quarter's, median days per step, letters, overdue share, and the region median
@@ -23,7 +23,9 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    generate.add_pg_database_option(parser)
     args = parser.parse_args()
+    generate.use_pg_database(args.pg_database)
 
     import sqlalchemy as sa
 
