@@ -90,6 +90,25 @@ REVIEW_STATUS = Labels({
     "awaiting_confirmation": _l("Awaiting confirmation"),
     "concluded": _l("Concluded"),
 })
+# --- quarterly reviews ------------------------------------------------------------------------
+
+REVIEW_STAGE = Labels({
+    "open": _l("Open: the supervisor is reviewing"),
+    "awaiting_response": _l("Signed by the supervisor: awaiting the in-charge"),
+    "signed": _l("Signed by both"),
+})
+ASSESSMENT = Labels({
+    "outstanding": _l("Outstanding"),
+    "good": _l("Good"),
+    "needs_improvement": _l("Needs improvement"),
+    "unsatisfactory": _l("Unsatisfactory"),
+})
+CHECK_ANSWER = Labels({
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "not_checked": _l("Not checked"),
+})
+
 # How the report's timeline tells of a review step once taken, by trigger ("file" opens it).
 BIAS_STEP_DONE = Labels({
     "file": _l("Report filed"),
@@ -265,6 +284,12 @@ AUDIT_ACTION = Labels({
     "office.updated": _l("Office changed"),
     "office_kind.created": _l("Office kind added"),
     "office_kind.updated": _l("Office kind changed"),
+    "review.check_recorded": _l("Quarterly review: spot check recorded"),
+    "review.notes_saved": _l("Quarterly review: notes and assessment saved"),
+    "review.opened": _l("Quarterly review opened"),
+    "review.response_saved": _l("Quarterly review: in-charge's response saved"),
+    "review.signed_by_incharge": _l("Quarterly review signed by the in-charge"),
+    "review.signed_by_supervisor": _l("Quarterly review signed by the supervisor"),
     "privacy.masked_stored": _l("Aadhaar numbers masked in rows stored before the rule"),
     "scheme.created": _l("Scheme added"),
     "scheme.ladder_set": _l("Escalation ladder set"),
@@ -293,6 +318,7 @@ AUDIT_OBJECT = Labels({
     "letters": _l("Letter"),
     "office_kinds": _l("Office kind"),
     "offices": _l("Office"),
+    "quarterly_reviews": _l("Quarterly review"),
     "schemes": _l("Scheme"),
     "sweep_runs": _l("Escalation sweep"),
     "users": _l("User account"),
@@ -302,6 +328,7 @@ AUDIT_KEY = Labels({
     "accused_office_id": _l("accused office"),
     "accused_role": _l("accused"),
     "area_id": _l("area"),
+    "assessment": _l("assessment"),
     "area_ids": _l("areas"),
     "args": _l("asked for"),
     "as_of": _l("as of"),
@@ -317,6 +344,7 @@ AUDIT_KEY = Labels({
     "case_id": _l("case"),
     "channel": _l("channel"),
     "digests": _l("reminders on"),
+    "checks": _l("cases to check"),
     "code": _l("code"),
     "count": _l("how many"),
     "day": _l("day"),
@@ -325,10 +353,12 @@ AUDIT_KEY = Labels({
     "endpoint": _l("page"),
     "escalated": _l("escalated"),
     "fields": _l("fields"),
+    "file_complete": _l("file complete"),
     "files": _l("stored files"),
     "finding": _l("finding"),
     "from_level": _l("from level"),
     "holder_changed": _l("holder changed"),
+    "incharge_id": _l("in-charge"),
     "kind": _l("kind"),
     "kind_id": _l("office kind"),
     "letter_id": _l("letter"),
@@ -346,7 +376,10 @@ AUDIT_KEY = Labels({
     "overdue_since": _l("overdue since"),
     "parent_id": _l("part of"),
     "promised_date_set": _l("date promised"),
+    "quarter_start": _l("quarter"),
+    "reachable": _l("beneficiary reachable"),
     "reason": _l("reason code"),
+    "received": _l("benefit received"),
     "reveal_id": _l("view"),
     "role": _l("role"),
     "rows": _l("rows"),
@@ -356,6 +389,7 @@ AUDIT_KEY = Labels({
     "sha256": _l("file fingerprint"),
     "size": _l("size in bytes"),
     "skipped_levels": _l("levels skipped"),
+    "spot_check_id": _l("spot check"),
     "stalled_at_top": _l("stalled at the top"),
     "status": _l("status"),
     "to_level": _l("to level"),
@@ -369,9 +403,11 @@ AUDIT_HIDDEN_KEYS = frozenset({"event_id", "trigger", "from", "to", "method"})
 BY_ENUM: dict[str, Labels] = {
     "AccusedRole": ACCUSED_ROLE,
     "AreaKind": AREA_KIND,
+    "Assessment": ASSESSMENT,
     "Attention": ATTENTION,
     "BiasKind": BIAS_KIND,
     "CaseStatus": CASE_STATUS,
+    "CheckAnswer": CHECK_ANSWER,
     "Channel": CHANNEL,
     "CloseReason": CLOSE_REASON,
     "DigestKind": DIGEST_KIND,
@@ -387,6 +423,7 @@ BY_ENUM: dict[str, Labels] = {
     "MediaType": MEDIA_TYPE,
     "SupersededBecause": SUPERSEDED_BECAUSE,
     "Relation": RELATION,
+    "ReviewStage": REVIEW_STAGE,
     "ReviewStatus": REVIEW_STATUS,
     "Role": ROLE,
 }

@@ -22,6 +22,7 @@ from caseflow.demo import DEMO_PASSWORD
 from caseflow.escalation.models import SweepRun
 from caseflow.extensions import db
 from caseflow.letters.models import Letter, LetterKind, LetterStatus
+from caseflow.reviews.models import QuarterlyReview, ReviewStage
 from caseflow.scope import path_in_scope
 
 CASES = 40  # every showcase case plus a spread of random ones, in seconds
@@ -54,6 +55,10 @@ def test_seed_demo_shows_everything_and_a_second_run_changes_nothing(app):
         assert f"supervisor2  {DEMO_PASSWORD}" in output
 
         assert count(Case) == CASES
+        # Last quarter's reviews: one signed by both (figures frozen), one in progress.
+        stages = sorted(r.stage.value for r in db.session.scalars(sa.select(QuarterlyReview)))
+        assert stages == ["open", "signed"]
+        assert db.session.scalar(sa.select(QuarterlyReview.figures).where(QuarterlyReview.stage == ReviewStage.SIGNED))
         [run] = db.session.scalars(sa.select(SweepRun)).all()
         assert run.finished_at is not None and run.escalated >= 1
         assert run.stalled_at_top >= 1 and run.needs_configuration >= 1

@@ -182,6 +182,9 @@ def _probe(app, reset, client, method: str, url: str, body, where: str) -> None:
         ledger = fz.Ledger(app)
         response = _send(client, method, url, body)
         ledger.check(response, where)
+        # A streamed download (the case export) keeps its request open until it is closed:
+        # closed here, inside the savepoint, not later by the garbage collector.
+        response.close()
         if response.status_code in (302, 303) and response.location.startswith("/"):
             ledger.check(client.get(response.location), f"GET {response.location} after {where}")
 

@@ -26,6 +26,7 @@ from caseflow.evidence import services as evidence_services
 from caseflow.evidence.files import prepare
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
+from caseflow.reviews.quarters import last_ended
 from tests import evidence_support
 from tests.conftest import PASSWORD, Auth
 from tests.letters_support import matrix_letters
@@ -168,11 +169,26 @@ ROUTES = {
     # Escalation: the flagged-case lists are scoped like the queue; sending back is for supervisors.
     "escalation.stalled": Route(CASEWORK),
     "escalation.configuration": Route(CASEWORK),
+    # Quarterly reviews: supervisors of the in-charge's areas and the in-charge (their own only).
+    "reviews.index": Route(CASEWORK),
+    "reviews.show": Route(CASEWORK),
+    "reviews.pdf": Route(CASEWORK),
+    "reviews.open_review": Route(SUPERVISOR, get=None, post=lambda o, obj, c: {
+        "incharge": o.incharge, "quarter": o.unreviewed_quarter}),
+    "reviews.record_check": Route(SUPERVISOR, get=None, post=lambda o, obj, c: {
+        "check": obj.check, f"c{obj.check}-version": obj.version, f"c{obj.check}-reachable": "yes",
+        f"c{obj.check}-received": "yes", f"c{obj.check}-file_complete": "no"}),
+    "reviews.save_notes": Route(SUPERVISOR, get=None, post=lambda o, obj, c: {
+        "version": obj.version, "notes": "Steady work", "assessment": "good"}),
+    "reviews.save_response": Route(CASEWORK, get=None, scoped_as="signed_review", post=lambda o, obj, c: {
+        "version": obj.version, "response": "Agreed"}),
+    "reviews.sign": Route(CASEWORK, get=None, scoped_as="signed_review", post=lambda o, obj, c: {
+        "version": obj.version, "trigger": "sign_incharge"}),
 }
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.
 SCOPED_ARGS = {"case_id": "case", "beneficiary_id": "person", "object_id": "case", "report_id": "bias_report",
-               "letter_id": "letter", "file_id": "evidence"}
+               "letter_id": "letter", "file_id": "evidence", "review_id": "review"}
 ADMIN_ARGS = {"area_id": "gp", "user_id": "other_user", "kind_id": "sarpanch_kind", "office_id": "sarpanch_office",
               "scheme_id": "scheme", "holiday_id": "holiday", "state_id": "state"}
 FIXED_ARGS = {"trigger": "verify", "object_type": "cases", "step": "take"}
@@ -207,6 +223,8 @@ def objs(app, world, tmp_path, monkeypatch):
         evidence = {district: evidence_services.attach(case, actor, prepare(evidence_support.photo()))
                     for district, case, actor in (("shr", shr_case, world.incharge),
                                                   ("rsn", rsn_case, world.other_incharge))}
+        reviews = {district: _reviews(world, incharge, case) for district, incharge, case in (
+            ("shr", world.incharge, shr_case), ("rsn", world.other_incharge, rsn_case))}
         db.session.commit()
 
         def ns(obj):
@@ -222,7 +240,34 @@ def objs(app, world, tmp_path, monkeypatch):
             bias_report={k: ns(v) for k, v in bias_reports.items()},
             evidence={k: ns(v) for k, v in evidence.items()},
             **{name: {k: ns(v) for k, v in group.items()} for name, group in letters.items()},
+            review={k: SimpleNamespace(id=v[0].id, version=v[0].version, check=v[0].checks[0].id)
+                    for k, v in reviews.items()},
+            signed_review={k: ns(v[1]) for k, v in reviews.items()},
+            unreviewed_quarter=last_ended(today()).previous().previous().code(),
         )
+
+
+def _reviews(world, incharge, case):
+    """An open review of last quarter with one spot check, and the quarter before's, signed by the
+    supervisor and answered by the in-charge (built directly: the quarters have no history here)."""
+    from caseflow.db import utcnow
+    from caseflow.reviews.figures import compute
+    from caseflow.reviews.models import Assessment, QuarterlyReview, ReviewStage, SpotCheck
+
+    quarter = last_ended(today())
+    common = dict(incharge_id=incharge.id, area_path=incharge.areas[0].path, opened_by_id=world.supervisor.id,
+                  sample_seed=1)
+    open_review = QuarterlyReview(quarter_start=quarter.start, stage=ReviewStage.OPEN, **common)
+    signed = QuarterlyReview(quarter_start=quarter.previous().start, stage=ReviewStage.AWAITING_RESPONSE,
+                             assessment=Assessment.GOOD, response="Noted",
+                             figures=compute(incharge, quarter.previous(), peer_ids=[], previous=None),
+                             supervisor_signed_by_id=world.supervisor.id, supervisor_signed_at=utcnow(), **common)
+    db.session.add_all([open_review, signed])
+    db.session.flush()
+    db.session.add(SpotCheck(review_id=open_review.id, case_id=case.id, position=1))
+    db.session.flush()
+    db.session.refresh(open_review)
+    return open_review, signed
 
 
 def _bias_report(world, actor, settlement):

@@ -25,6 +25,7 @@ from caseflow.cases.models import Case, CaseStatus
 from caseflow.db import today, utcnow
 from caseflow.demo import data
 from caseflow.demo.cases import History
+from caseflow.demo.reviews import add_reviews
 from caseflow.demo.showcase import file_bias_reports, send_letters
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday, set_work_week
@@ -227,6 +228,7 @@ def seed(n_cases: int = 300) -> str:
         history.write_case(plan)
     reports = file_bias_reports(seeder, history.showcase)
     sent, acknowledged = send_letters(seeder, history.letters, n_cases)
+    n_reviews = add_reviews(seeder)
     db.session.flush()
     by_status = dict(
         db.session.execute(sa.select(Case.status, sa.func.count()).group_by(Case.status)).all()
@@ -238,7 +240,8 @@ def seed(n_cases: int = 300) -> str:
         f"{len(seeder.districts)} districts, {c['settlements']} settlements, {c['offices']} offices, "
         f"{len(seeder.schemes)} schemes, {c['holidays']} holidays, {len(data.USERS)} users, "
         f"{c['beneficiaries']} beneficiaries, {c['cases']} cases{statuses}, {c['follow_ups']} follow-ups, "
-        f"{len(history.letters)} letters ({sent} sent, {acknowledged} acknowledged), {reports} bias reports"
+        f"{len(history.letters)} letters ({sent} sent, {acknowledged} acknowledged), {reports} bias reports, "
+        f"{n_reviews} quarterly reviews"
     )
 
 

@@ -1,0 +1,1 @@
+"""The quarterly review of each in-charge (issue 11)."""
