@@ -66,6 +66,11 @@ def _filters() -> queries.QueueFilters:
         # The search text may be a person's name: it travels in the session, never the URL.
         search=_stored_search(),
         after=args.get("after"),
+        district_id=args.get("district", type=int),
+        level=args.get("level", type=int),
+        office_id=args.get("office", type=int),
+        aged=args.get("aged") if args.get("aged") in queries.AGE_BUCKETS else None,
+        resolved=queries.parse_months(args.get("resolved")),
     )
 
 
@@ -126,7 +131,7 @@ def search():
         session.pop(SEARCH_KEY, None)
     else:
         session[SEARCH_KEY] = text
-    keep = {k: v for k, v in request.args.items() if k in ("status", "scheme", "settlement", "overdue")}
+    keep = {k: v for k, v in request.args.items() if k in ("status", "scheme", "settlement", "overdue", "district", "level", "office", "aged", "resolved")}
     return redirect(url_for("cases.queue", **keep))
 
 

@@ -1,0 +1,32 @@
+"""Operator command of the dashboards: the daily snapshot, run by the scheduler after the sweep.
+
+    flask --app wsgi caseflow snapshot-dashboards [--now YYYY-MM-DD]
+
+Idempotent per day: a second run the same day replaces that day's figures.
+"""
+import time
+from datetime import datetime
+
+import click
+from flask.cli import with_appcontext
+
+from caseflow.dashboards import snapshot
+from caseflow.db import fixed_today, today
+from caseflow.extensions import db
+
+
+@click.command("snapshot-dashboards")
+@click.option("--now", "now", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Take the snapshot as of this date (India). Default: today.")
+@with_appcontext
+def snapshot_dashboards(now: datetime | None):
+    """Count the dashboards' figures per district and store them as today's snapshot."""
+    on = now.date() if now else today()
+    started = time.perf_counter()
+    with fixed_today(on):
+        rows = snapshot.take(on)
+    db.session.commit()
+    click.echo(f"Dashboard snapshot for {on.isoformat()}: {rows:,} rows in {time.perf_counter() - started:.1f} s.")
+
+
+commands: list[click.Command] = [snapshot_dashboards]
