@@ -24,7 +24,7 @@ from caseflow.cases.models import OPEN_STATUSES, Case, CaseStatus
 from caseflow.cases.queries import AGE_BUCKETS, month_start, whole_districts
 from caseflow.cases.workflow import status_label
 from caseflow.dashboards.models import DashboardSnapshot, DashboardTally
-from caseflow.dashboards.snapshot import PERIODS, tallies
+from caseflow.dashboards.snapshot import ALL, PERIODS, tallies
 from caseflow.extensions import db
 from caseflow.schemes.models import Scheme
 from caseflow.scope import visible
@@ -158,9 +158,12 @@ def _read(as_of: date, districts: list[int] | None, months: int) -> defaultdict:
     query = (sa.select(DashboardTally.metric, DashboardTally.key, sa.func.sum(DashboardTally.n))
              .where(DashboardTally.as_of == as_of, DashboardTally.metric.in_(metrics))
              .group_by(DashboardTally.metric, DashboardTally.key))
-    if districts is not None:
-        query = query.where(DashboardTally.district_id.in_(districts))
-    return _by_metric(db.session.execute(query))
+    return _by_metric(db.session.execute(query.where(_districts(districts))))
+
+
+def _districts(districts: list[int] | None) -> sa.ColumnElement[bool]:
+    """The rows of these districts; every district's: their stored sum."""
+    return DashboardTally.district_id == ALL if districts is None else DashboardTally.district_id.in_(districts)
 
 
 def _overdue_history(districts: list[int] | None, as_of: date, months: int, link: "_Links") -> list[Point]:
@@ -176,9 +179,7 @@ def _overdue_history(districts: list[int] | None, as_of: date, months: int, link
     if last_of:
         query = (sa.select(DashboardTally.as_of, DashboardTally.metric, sa.func.sum(DashboardTally.n))
                  .where(DashboardTally.as_of.in_(list(last_of.values())), DashboardTally.metric.in_(("overdue", "waiting")))
-                 .group_by(DashboardTally.as_of, DashboardTally.metric))
-        if districts is not None:
-            query = query.where(DashboardTally.district_id.in_(districts))
+                 .where(_districts(districts)).group_by(DashboardTally.as_of, DashboardTally.metric))
         for day, metric, n in db.session.execute(query):
             counts[day][metric] = int(n)
     points = []

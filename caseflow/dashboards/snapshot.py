@@ -15,6 +15,8 @@ Metrics (key → n), all per district:
 - deliv3/6/12/24: cases resolved in the last 3/6/12/24 months, by calendar days from opening
   (identification) to the delivery date recorded at resolution, for the median;
 - overdue, waiting: cases waiting on an office past their due date, and all waiting ("" key).
+
+Each metric is stored per district and once more summed over all of them (district id ALL).
 """
 from collections import Counter
 from datetime import date
@@ -28,6 +30,9 @@ from caseflow.db import local_date, local_midnight, utcnow
 from caseflow.extensions import db
 
 PERIODS = (3, 6, 12, 24)  # months a dashboard can look back over
+# The rows of every district summed, stored again under this district id: the whole
+# organisation's dashboard reads them instead of summing fifty districts' rows.
+ALL = 0
 HISTORY_METRICS = ("overdue", "waiting")
 Key = tuple[str, int, str]  # (metric, district_id, key)
 
@@ -100,11 +105,14 @@ def take(on: date) -> int:
     db.session.execute(sa.delete(DashboardTally).where(DashboardTally.as_of < on,
                                                        DashboardTally.metric.not_in(HISTORY_METRICS)))
     db.session.execute(sa.delete(DashboardSnapshot).where(DashboardSnapshot.as_of == on))
+    totals: Counter = Counter()
+    for (metric, _district_id, key), n in counted.items():
+        totals[metric, ALL, key] += n
     rows = [{"as_of": on, "metric": metric, "district_id": district_id, "key": key, "n": n}
-            for (metric, district_id, key), n in counted.items() if n]
+            for (metric, district_id, key), n in (counted + totals).items() if n]
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(DashboardTally), rows[start:start + 5000])
-    cases = sum(n for (metric, _d, _k), n in counted.items() if metric == "status")
+    cases = sum(n for (metric, _d, _k), n in totals.items() if metric == "status")
     db.session.add(DashboardSnapshot(as_of=on, taken_at=utcnow(), cases=cases))
     db.session.flush()
     return len(rows)
