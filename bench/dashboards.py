@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.dashboards [--db sqlite|postgres|both] [--cases 1000000] [--repeat 15]
 
 For each database (bench/generate.py's, reused when it matches): take the daily snapshot as the
-scheduler would (`snapshot.take`, timed: the refresh cost, paid once a day, not per page), then
+scheduler would (`flask caseflow snapshot-dashboards`, timed: the refresh cost, paid once a
+day, not per page), then
 load each dashboard `--repeat` times through the app (signed in as the district in-charge and
 as the state-wide supervisor, every period and one district picked by the supervisor) and
 report the server time of each page (the WSGI call, from request to the last byte of the
@@ -17,6 +18,7 @@ budget is missed: this measures, it does not test.
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -45,15 +47,16 @@ def bench(kind: str, cases: int, repeat: int) -> list[dict]:
 
     database = generate.ensure(kind, cases)
     app = generate.bench_app(database.url)
-    from caseflow.dashboards import snapshot
-    from caseflow.db import today
+    from caseflow.dashboards.cli import snapshot_dashboards
     from caseflow.extensions import db
 
     rows = []
     with app.app_context():
         started = time.perf_counter()
-        written = snapshot.take(today())
-        db.session.commit()
+        result = app.test_cli_runner().invoke(snapshot_dashboards, [])
+        if result.exit_code != 0:
+            raise RuntimeError(f"snapshot-dashboards failed: {result.output}")
+        written = int(re.search(r": ([\d,]+) rows", result.output).group(1).replace(",", ""))
         refresh_s = time.perf_counter() - started
         say(f"{kind}: snapshot of {cases:,} cases: {written:,} rows in {refresh_s:.1f} s")
         district = db.session.scalar(sa.text("SELECT ua.area_id FROM user_areas ua JOIN users u ON u.id = ua.user_id "

@@ -94,13 +94,16 @@ def _resolutions(on: date, where, out: Counter) -> None:
                 out[f"deliv{months}", district_id, str(days)] += 1
 
 
-def take(on: date) -> int:
+def take(on: date, counted: Counter | None = None) -> int:
     """Store day `on`'s figures (replacing any taken earlier that day); returns the rows written.
 
-    In the caller's transaction. Two runs at once the same day: the second one's insert meets
-    the first one's rows and fails, changing nothing.
+    In the caller's transaction; `counted` is `tallies(on)` if the caller already counted (the
+    command counts in a read-only transaction first, so on SQLite the write lock is held for
+    the short write only, not for the minute the counting takes at a million cases).
+    Two runs at once the same day: the second one's insert meets the first one's rows and
+    fails, changing nothing.
     """
-    counted = tallies(on)
+    counted = tallies(on) if counted is None else counted
     db.session.execute(sa.delete(DashboardTally).where(DashboardTally.as_of == on))
     db.session.execute(sa.delete(DashboardTally).where(DashboardTally.as_of < on,
                                                        DashboardTally.metric.not_in(HISTORY_METRICS)))
