@@ -30,6 +30,8 @@ from caseflow.schemes.models import Scheme
 from caseflow.scope import visible
 
 TOP = 10  # bars per top-N chart; the rest are summed as "others"
+RANKED = ("office", "scheme", "settlement")  # the metrics shown as top N + others
+OTHERS = "others"
 DEFAULT_PERIOD = 12
 
 
@@ -153,12 +155,30 @@ def _by_metric(rows) -> defaultdict:
 
 
 def _read(as_of: date, districts: list[int] | None, months: int) -> defaultdict:
-    """One query: the day's rows of every metric the page shows, summed over the districts."""
-    metrics = ("status", "age", "level", "office", "scheme", "settlement", "resolved", f"deliv{months}")
+    """The day's rows of every metric the page shows, summed over the districts. Of the metrics
+    with thousands of keys (settlements, offices) only the top TOP keys are read, and the rest
+    as one sum under "others"."""
+    small = ("status", "age", "level", "resolved", f"deliv{months}")
     query = (sa.select(DashboardTally.metric, DashboardTally.key, sa.func.sum(DashboardTally.n))
-             .where(DashboardTally.as_of == as_of, DashboardTally.metric.in_(metrics))
+             .where(DashboardTally.as_of == as_of, DashboardTally.metric.in_(small), _districts(districts))
              .group_by(DashboardTally.metric, DashboardTally.key))
-    return _by_metric(db.session.execute(query.where(_districts(districts))))
+    figures = _by_metric(db.session.execute(query))
+    totals = dict(db.session.execute(
+        sa.select(DashboardTally.metric, sa.func.sum(DashboardTally.n))
+        .where(DashboardTally.as_of == as_of, DashboardTally.metric.in_(RANKED), _districts(districts))
+        .group_by(DashboardTally.metric)).all())
+    for metric in RANKED:
+        total = sa.func.sum(DashboardTally.n)
+        top = db.session.execute(
+            sa.select(DashboardTally.key, total)
+            .where(DashboardTally.as_of == as_of, DashboardTally.metric == metric, _districts(districts))
+            .group_by(DashboardTally.key).order_by(total.desc(), DashboardTally.key).limit(TOP)).all()
+        for key, n in top:
+            figures[metric][key] = int(n)
+        rest = int(totals.get(metric) or 0) - sum(int(n) for _key, n in top)
+        if rest:
+            figures[metric][OTHERS] = rest
+    return figures
 
 
 def _districts(districts: list[int] | None) -> sa.ColumnElement[bool]:
@@ -210,12 +230,13 @@ def median(histogram: Counter) -> tuple[float | None, int]:
 
 
 def _top(counted: Counter, names, href, others: str) -> list[Bar]:
-    ranked = sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))
-    shown, rest = ranked[:TOP], ranked[TOP:]
+    rest = counted.get(OTHERS, 0)
+    ranked = sorted(((k, n) for k, n in counted.items() if k != OTHERS), key=lambda kv: (-kv[1], kv[0]))
+    shown, rest = ranked[:TOP], rest + sum(n for _k, n in ranked[TOP:])
     labels = names([int(k) for k, _n in shown])
     bars = [Bar(k, labels.get(int(k), k), n, href(k)) for k, n in shown]
     if rest:
-        bars.append(Bar("others", others, sum(n for _k, n in rest), None))
+        bars.append(Bar(OTHERS, others, rest, None))
     return bars
 
 
