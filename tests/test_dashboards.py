@@ -316,3 +316,16 @@ def test_the_dashboard_fits_a_phone(app, phone):
     assert "status=identified" in phone.page.url and "district=" in phone.page.url
     assert len(phone.page.locator(".queue-list .ref").all()) == 1
     phone.no_problems()
+
+
+def test_top_n_sums_the_rest_as_others(app, world, cases, monkeypatch):
+    on = cases
+    monkeypatch.setattr(figures, "TOP", 1)
+    with app.app_context():
+        snapshot.take(on)
+        board = _board(app, world.supervisor, on)
+        expected = _expected(None, on, 12)
+        for bars, metric in ((board.settlements, "settlement"), (board.offices, "office")):
+            (top_key, top_n), = expected[metric].most_common(1)
+            assert [(b.key, b.n) for b in bars] == [(top_key, top_n), ("others", sum(expected[metric].values()) - top_n)]
+            assert bars[-1].href is None
