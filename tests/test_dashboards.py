@@ -329,3 +329,14 @@ def test_top_n_sums_the_rest_as_others(app, world, cases, monkeypatch):
             (top_key, top_n), = expected[metric].most_common(1)
             assert [(b.key, b.n) for b in bars] == [(top_key, top_n), ("others", sum(expected[metric].values()) - top_n)]
             assert bars[-1].href is None
+
+
+def test_the_dashboard_in_hindi(app, world, cases, client, auth):
+    with app.app_context():
+        snapshot.take(cases)
+        db.session.commit()
+    auth.login("supervisor")
+    client.post("/language", data={"lang": "hi"})
+    page = client.get("/dashboard").get_data(as_text=True)
+    for hindi in ("डैशबोर्ड", "स्थिति के अनुसार", "पिछले 12 महीने", "हर महीने हल हुए मामले", "आँकड़े"):
+        assert hindi in page, hindi

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from caseflow.areas.models import Area, AreaKind, Office
@@ -56,6 +57,7 @@ class AgeRow:
 @dataclass
 class Point:
     month: date
+    label: str  # the month, as the page's language writes it
     share: float | None  # overdue / waiting at the month's last snapshot; None: no snapshot
     overdue: int
     waiting: int
@@ -138,7 +140,8 @@ def build(user: User, on: date, *, district_id: int | None, months: int, locale:
     for back in range(months - 1, -1, -1):
         month = month_start(as_of, back)
         key = f"{month.year:04d}-{month.month:02d}"
-        board.resolved.append(Bar(key, key, figures["resolved"].get(key, 0), link.queue(status="resolved", resolved=key)))
+        board.resolved.append(Bar(key, _month(month), figures["resolved"].get(key, 0),
+                                  link.queue(status="resolved", resolved=key)))
     board.median_days, board.median_of = median(figures[f"deliv{months}"])
     span = f"{first.year:04d}-{first.month:02d}:{as_of.year:04d}-{as_of.month:02d}"
     board.median_href = link.queue(status="resolved", resolved=span)
@@ -210,8 +213,12 @@ def _overdue_history(districts: list[int] | None, as_of: date, months: int, link
         share = overdue / waiting if day and waiting else (0.0 if day else None)
         # Only today's overdue cases are in the queue: an older point has no list behind it.
         href = link.queue(status="open", overdue="1") if day == as_of else None
-        points.append(Point(month, share, overdue, waiting, day, href))
+        points.append(Point(month, _month(month), share, overdue, waiting, day, href))
     return points
+
+
+def _month(first: date) -> str:
+    return format_date(first, "MMM y")  # "Nov 2026", "नव॰ 2026"
 
 
 def median(histogram: Counter) -> tuple[float | None, int]:

@@ -16,6 +16,7 @@ from caseflow.dashboards.snapshot import PERIODS
 from caseflow.db import today
 from caseflow.escalation.services import latest_run
 from caseflow.i18n import locale_code
+from caseflow.inputs import db_int
 from caseflow.scope import CASE_ROLES
 
 bp = Blueprint("dashboards", __name__)
@@ -33,7 +34,7 @@ def dashboard():
     months = request.args.get("months", default=figures.DEFAULT_PERIOD, type=int)
     area = request.args.get("area", "")
     try:
-        district_id = int(area) if area else None
+        district_id = db_int(area) if area else None
         board = figures.build(current_user, today(), district_id=district_id, months=months, locale=locale_code())
     except (ValueError, figures.BadSelection):
         return render_template("errors/error.html", title=_("Not one of the choices"),
