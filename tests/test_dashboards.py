@@ -340,3 +340,13 @@ def test_the_dashboard_in_hindi(app, world, cases, client, auth):
     page = client.get("/dashboard").get_data(as_text=True)
     for hindi in ("डैशबोर्ड", "स्थिति के अनुसार", "पिछले 12 महीने", "हर महीने हल हुए मामले", "आँकड़े"):
         assert hindi in page, hindi
+
+
+def test_malformed_dashboard_filters_are_not_applied(app, world, cases, client, auth):
+    """A filter nobody could have meant is dropped (caseflow.inputs): the queue shows the open cases."""
+    auth.login("incharge")
+    everything = _references(client, "/queue")
+    assert len(everything) == 11
+    for query in ("aged=bogus", "resolved=2026-13", "resolved=2026-05:2025-01", "level=abc", "office=2%5E40",
+                  "district=99999999999"):
+        assert _references(client, f"/queue?{query}") == everything, query
