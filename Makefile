@@ -49,7 +49,7 @@ lint: $(DEV)
 diagram: $(RUNTIME)
 	$(FLASK) caseflow diagram --readme README.md
 
-# The queue page, the escalation sweep and the letters, each beside its raw baseline;
+# The queue page, the dashboards, the escalation sweep and the letters, each beside its raw baseline;
 # then every migration applied to a copy of the 1,000,000-case databases, timed; then the
 # queue search, each kind of match beside the same look-up as bare SQL.
 # The queue benchmark loads the pages with wrk: installed here as root with apt-get, else named.
@@ -59,6 +59,7 @@ bench: $(RUNTIME) translations
 		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
 		|| { echo "the queue benchmark needs wrk: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.dashboards $(DASHBOARDS_ARGS)
 	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
 	$(BIN)/python -m bench.letters $(LETTERS_ARGS)
 	$(BIN)/python -m bench.migrate $(MIGRATE_ARGS)

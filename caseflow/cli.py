@@ -16,6 +16,8 @@ from caseflow.auth.models import Role, User
 from caseflow.backup.cli import commands as backup_commands
 from caseflow.bias.cli import commands as bias_commands
 from caseflow.cases.workflow import mermaid_diagram
+from caseflow.dashboards import snapshot as dashboard_snapshot
+from caseflow.dashboards.cli import commands as dashboards_commands
 from caseflow.db import today
 from caseflow.escalation.cli import commands as escalation_commands
 from caseflow.escalation.cli import run_sweep
@@ -55,6 +57,9 @@ def seed_demo(if_empty: bool, cases: int):
         _counts, refused = run_sweep(today())
         if refused:
             raise click.ClickException(f"the escalation sweep refused {len(refused)} demo cases")
+        # ...and the scheduler's dashboard snapshot after it.
+        dashboard_snapshot.take(today())
+        db.session.commit()
     elif demo.is_loaded():
         click.echo("The demo data (or a user named admin) is already there; nothing changed.")
     demo.print_logins(click.echo)
@@ -152,8 +157,8 @@ def privacy_scan(fix: bool):
 def _register_domain_commands() -> None:
     """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
 
-    for command in (*audit_commands, *backup_commands, *bias_commands, *escalation_commands, *jobs_commands,
-                    *letters_commands, *today_commands):
+    for command in (*audit_commands, *backup_commands, *bias_commands, *dashboards_commands, *escalation_commands,
+                    *jobs_commands, *letters_commands, *today_commands):
         caseflow_cli.add_command(command)
 
 

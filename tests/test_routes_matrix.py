@@ -84,6 +84,7 @@ ROUTES = {
     # 404 to everyone while CASEFLOW_METRICS_TOKEN is unset; its token is tested in tests/test_metrics.py.
     "monitoring.metrics": Route(PUBLIC, get=404),
     "cases.queue": Route(CASEWORK),
+    "dashboards.dashboard": Route(CASEWORK),
     "cases.search": Route(CASEWORK, get=None, writes=False,
                           post=lambda o, obj, c: {"q": "Sunita", "csrf_token": _token(c)}),
     "cases.export_cases": Route(CASEWORK, get=None, post_code=200, writes=False, post=lambda o, obj, c: {"format": "csv"}),

@@ -4,6 +4,7 @@ The queue is keyset-paginated on (due date, id) so page 2,000 costs what page 1 
 and every query is scoped through `caseflow.scope.visible`.
 """
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -15,8 +16,8 @@ from caseflow.areas.models import Area, AreaKind
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import counts as kept_counts
-from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus, overdue
-from caseflow.db import read_only_transaction
+from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseEvent, CaseStatus, EventKind, overdue
+from caseflow.db import local_midnight, read_only_transaction
 from caseflow.extensions import db
 from caseflow.holidays.services import DEFAULT_WEEK, Week, holidays_between, week_of, working_days_after
 from caseflow.inputs import db_int
@@ -32,6 +33,24 @@ class QueueFilters:
     overdue: bool = False
     search: str = ""  # shown instead of the queue when set (caseflow.cases.search), never a filter of it
     after: str | None = None  # keyset cursor, see parse_cursor
+    # The dashboards' links (caseflow.dashboards): each figure opens the queue on its cases.
+    district_id: int | None = None
+    level: int | None = None
+    office_id: int | None = None
+    aged: str | None = None  # a key of AGE_BUCKETS: days at the current status
+    resolved: tuple[date, date] | None = None  # resolved in [first month, last month], see parse_months
+
+    def extra_args(self) -> dict[str, str | int]:
+        """The dashboard filters as query arguments, for the queue's own links to keep them."""
+        args: dict[str, str | int] = {}
+        for name, value in (("district", self.district_id), ("level", self.level), ("office", self.office_id),
+                            ("aged", self.aged)):
+            if value is not None:
+                args[name] = value
+        if self.resolved:
+            first, last = (f"{d.year:04d}-{d.month:02d}" for d in self.resolved)
+            args["resolved"] = first if first == last else f"{first}:{last}"
+        return args
 
     def statuses(self) -> tuple[CaseStatus, ...] | None:
         if self.status == "all":
@@ -56,7 +75,75 @@ def _base(user: User, filters: QueueFilters, on: date) -> sa.Select:
         query = query.where(Case.area_id == filters.settlement_id)
     if filters.overdue:
         query = query.where(overdue(on))
+    if filters.district_id:
+        query = query.where(Case.district_id == filters.district_id)
+    if filters.level is not None:
+        query = query.where(Case.level == filters.level)
+    if filters.office_id:
+        query = query.where(Case.office_id == filters.office_id)
+    if filters.aged in AGE_BUCKETS:
+        query = query.where(aged(filters.aged, on))
+    if filters.resolved:
+        query = query.where(resolved_between(*filters.resolved))
     return query
+
+
+# How long a case has sat at its status, in calendar days, bucketed: (key, fewest days, most days).
+AGE_BUCKETS = {"0-7": (0, 7), "8-30": (8, 30), "31-90": (31, 90), "91-180": (91, 180), "181+": (181, None)}
+
+
+def status_since() -> sa.ColumnElement:
+    """When the case entered its current status: its last transition that changed the status
+    (an escalation from one level to the next does not), else its opening. One definition for
+    the queue's `aged` filter and the dashboards' ageing figures."""
+    last = (sa.select(sa.func.max(CaseEvent.at))
+            .where(CaseEvent.case_id == Case.id, CaseEvent.kind == EventKind.TRANSITION,
+                   CaseEvent.from_status != CaseEvent.to_status)
+            .scalar_subquery())
+    return sa.func.coalesce(last, Case.created_at)
+
+
+def aged(bucket: str, on: date) -> sa.ColumnElement[bool]:
+    """Open cases whose local day of entering their status lies `bucket`'s days before `on`."""
+    return sa.and_(Case.status.in_(OPEN_STATUSES), in_age_bucket(bucket, on, status_since()))
+
+
+def in_age_bucket(bucket: str, on: date, since: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """`since` (a status_since() value) lies `bucket`'s days before `on`, by the local calendar."""
+    fewest, most = AGE_BUCKETS[bucket]
+    clauses = [since < local_midnight(on - timedelta(days=fewest - 1))]
+    if most is not None:
+        clauses.append(since >= local_midnight(on - timedelta(days=most)))
+    return sa.and_(*clauses)
+
+
+def month_start(day: date, months_back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def resolved_between(first: date, last: date) -> sa.ColumnElement[bool]:
+    """Resolved cases whose resolution falls, by the local calendar, in the months first..last."""
+    end = month_start(last, -1)
+    return sa.and_(Case.status == CaseStatus.RESOLVED, Case.ended_at >= local_midnight(first),
+                   Case.ended_at < local_midnight(end))
+
+
+_MONTHS = re.compile(r"^(\d{4})-(\d{2})(?::(\d{4})-(\d{2}))?$")
+
+
+def parse_months(text: str | None) -> tuple[date, date] | None:
+    """'YYYY-MM' or 'YYYY-MM:YYYY-MM' as (first day of the first month, of the last); None if malformed."""
+    found = _MONTHS.match(text or "")
+    if not found:
+        return None
+    y1, m1, y2, m2 = found.groups()
+    try:
+        first = date(int(y1), int(m1), 1)
+        last = date(int(y2), int(m2), 1) if y2 else first
+    except ValueError:
+        return None
+    return (first, last) if first <= last and first.year >= 2000 and last.year <= 2100 else None
 
 
 def parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
@@ -161,7 +248,8 @@ def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]
     the triggers keep (caseflow.cases.counts): a state's million cases cost what 50 rows cost.
     Anything narrower is counted, off the same indexes the page uses.
     """
-    districts = _whole_districts(user) if not (filters.settlement_id or filters.overdue) else False
+    narrowed = filters.settlement_id or filters.overdue or filters.extra_args()
+    districts = whole_districts(user) if not narrowed else False
     if districts is not False:
         counts, summed = kept_counts.status_counts(districts, filters.scheme_id)
         if kept_counts.due_for_compaction(summed) and read_only_transaction.get():
@@ -180,7 +268,7 @@ def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]
     return counts
 
 
-def _whole_districts(user: User) -> "list[int] | None | bool":
+def whole_districts(user: User) -> "list[int] | None | bool":
     """The districts the user's scope is made of: None for every district, False when the scope
     has smaller areas (a block, a panchayat), whose counts are not kept."""
     areas = areas_of(user)

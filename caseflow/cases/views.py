@@ -82,15 +82,19 @@ def _caseworkers_only():
 FILTERS_KEY = "queue_filters"
 PLACE_KEY = "queue_after"
 _FILTER_ARGS = ("status", "scheme", "settlement", "overdue")
+# A dashboard figure's link names exactly the cases behind it: such a queue takes its filters
+# from the URL alone and is not remembered (the next "My queue" is the queue as the user left it).
+_DASHBOARD_ARGS = ("district", "level", "office", "aged", "resolved")
 _STATUSES = frozenset({"open", "all"} | {s.value for s in CaseStatus})
 
 
 def _chosen_filters() -> dict[str, str]:
     """The filters in the URL when it names any (and they are remembered), else the remembered ones."""
     args = request.args
-    if any(key in args for key in _FILTER_ARGS):
+    from_dashboard = any(key in args for key in _DASHBOARD_ARGS)
+    if from_dashboard or any(key in args for key in _FILTER_ARGS):
         chosen = {key: args.get(key, "")[:20] for key in _FILTER_ARGS}
-        if session.get(FILTERS_KEY) != chosen:
+        if not from_dashboard and session.get(FILTERS_KEY) != chosen:
             session[FILTERS_KEY] = chosen
         return chosen
     stored = session.get(FILTERS_KEY)
@@ -128,6 +132,17 @@ def _filters() -> queries.QueueFilters:
         # The search text may be a person's name: it travels in the session, never the URL.
         search=_stored_search(),
         after=after,
+        **_dashboard_filters(request.args),
+    )
+
+
+def _dashboard_filters(args) -> dict:
+    return dict(
+        district_id=args.get("district", type=int),
+        level=args.get("level", type=int),
+        office_id=args.get("office", type=int),
+        aged=args.get("aged") if args.get("aged") in queries.AGE_BUCKETS else None,
+        resolved=queries.parse_months(args.get("resolved")),
     )
 
 
