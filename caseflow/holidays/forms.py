@@ -1,7 +1,7 @@
 """Forms of the holiday calendar page. Whether a date may be added is `holidays.services`' rule."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from caseflow.forms import Form
 
@@ -17,4 +17,6 @@ class HolidayForm(Form):
 
 
 class DeleteForm(Form):
-    """No fields: carries the CSRF token of a delete button."""
+    """The confirmation page's form: its CSRF token, and `confirm=yes`, which only that page's
+    button sends, so no other form or stray request deletes a holiday in one tap."""
+    confirm = HiddenField(validators=[AnyOf(["yes"])])

@@ -6,7 +6,7 @@ The view validates the form and hands one `caseflow.holidays.services` call to
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,8 +31,7 @@ def _render(form: HolidayForm, status: int):
     rows = db.session.scalars(
         sa.select(Holiday).where(Holiday.day.between(date(year, 1, 1), date(year, 12, 31))).order_by(Holiday.day)
     ).all()
-    return render_template("holidays/holidays.html", form=form, holidays=rows, year=year,
-                           delete_form=DeleteForm()), status
+    return render_template("holidays/holidays.html", form=form, holidays=rows, year=year), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -48,12 +47,15 @@ def index():
     return redirect(url_for(".index", year=holiday.day.year))
 
 
-@bp.post("/<int:holiday_id>/delete")
+@bp.route("/<int:holiday_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(holiday_id: int):
+    """The list's Delete leads to a page that asks first (it works without JavaScript); only
+    that page's button deletes. A holiday taken away moves due dates, so one tap must not do it."""
     holiday = db.get_or_404(Holiday, holiday_id)
-    if not DeleteForm().validate_on_submit():
-        abort(400)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        return render_template("holidays/delete.html", holiday=holiday, form=form), 422 if form.errors else 200
     year, name = holiday.day.year, holiday.name(locale_code())
     commit(lambda: services.delete_holiday(holiday, actor=current_user),
            refused=lambda: redirect(url_for(".index", year=year)), back=url_for(".index", year=year))
