@@ -37,10 +37,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 PHONE = {"width": 360, "height": 740}
 OVERFLOW_TOLERANCE = 2  # px: sub-pixel rounding, not a layout that spills off the screen
 TIMEOUT_MS = 10_000
+TAP_TARGET = 44  # px, WCAG 2.5.5 (target size, enhanced)
 PAGE_BUDGET = 100 * 1024  # bytes transferred per page, fonts left out (README "Phones and accessibility")
 AXE_VERSION = "4.10.3"
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 AXE_IMPACTS = ("serious", "critical")  # what fails a test; moderate and minor are left to judgement
+
+SMALL_TARGETS = """(size) => {
+  const selector = "header a, header button, main a, main button, main summary, main select, main textarea, "
+    + "main input:not([type=hidden])";
+  const small = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const target = ["checkbox", "radio"].includes(element.type) ? (element.closest("label") || element) : element;
+    const box = target.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(target).visibility === "hidden") continue;
+    if (box.width < size - 0.5 || box.height < size - 0.5) {
+      const name = (target.innerText || target.value || target.name || target.id || "").trim().slice(0, 40);
+      small.push(`${target.tagName.toLowerCase()} "${name}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+  }
+  return small;
+}"""
 
 # In every HTML document of the site (init scripts are not subject to the page's CSP): axe-core,
 # run once the page has loaded, its failing violations reported to Python; meanwhile the page's
@@ -223,6 +240,12 @@ class Phone:
 
     def fits(self, what: str) -> None:
         assert self.overflow() <= OVERFLOW_TOLERANCE, f"{what} is {self.overflow()} px wider than a 360 px screen"
+
+    def small_targets(self) -> list[str]:
+        """What can be tapped on the page (links, buttons, summaries, form controls of the header
+        and the main part) but is smaller than TAP_TARGET × TAP_TARGET px; a checkbox or radio
+        counts as its label, which takes the tap too. Hidden elements are left out."""
+        return self.page.evaluate(SMALL_TARGETS, TAP_TARGET)
 
     def fact(self, label: str):
         """The value (dd) next to the term (dt) `label` in the case page's fact lists."""
