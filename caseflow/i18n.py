@@ -8,7 +8,8 @@ timestamp's local date and time, `label` the Hindi or English label of any code
 
 Plain words: `relative_day` is the one way a page says how long ago (or how soon) a day is —
 "today", "yesterday", "3 days ago", "in 2 days" — and `number` the one way it shows a count,
-grouped the Indian way (1,00,000) in both languages.
+grouped the Indian way (1,00,000) in both languages. (`days_since` is the number, for a
+template that compares it; words come from `relative_day`.)
 """
 from datetime import date, datetime
 
