@@ -98,6 +98,15 @@ def test_every_kind_of_page_is_accessible_light_and_fits_a_phone(app, browser, l
             expect(phone.page.locator("html")).to_have_attribute("lang", locale)
             for path in paths:
                 look_at(phone, path)
+            if username == admin:
+                # A form sent back with errors: the summary, the fields in error, the focus.
+                look_at(phone, "/admin/users/new")
+                phone.page.locator('main form button[type="submit"]').first.click()
+                expect(phone.page.locator(".error-summary")).to_be_visible()
+                expect(phone.page.locator("#username")).to_be_focused()
+                phone.fits("the user form with errors")
+                assert phone.small_targets() == []
+                forget_the_refusal(phone)
             # One labelled main navigation (axe's landmark-unique): the header's is named.
             assert phone.page.locator("header nav").get_attribute("aria-label")
             phone.no_problems()

@@ -34,6 +34,20 @@ def test_errors_are_tied_to_their_fields_and_the_first_takes_the_focus(admin):
     assert re.search(r'<script src="/static/forms\.js\?v=[0-9a-f]{10}" defer></script>', html)
 
 
+def test_an_error_summary_at_the_top_links_to_each_field_in_error(admin):
+    r = admin.post("/admin/users/new", data={})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary" role="alert">(.*?)</div>', html, re.S).group(1)
+    targets = re.findall(r'<a href="#([^"]+)">', summary)
+    assert "username" in targets and len(targets) == len(set(targets))
+    for target in targets:  # each link leads to a control in error
+        control = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{target}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in control
+    assert html.index("error-summary") < html.index('name="username"')
+    assert "error-summary" not in admin.get("/admin/users/new").get_data(as_text=True)
+
+
 def test_a_hand_written_field_in_error_is_tied_too(admin, world):
     r = admin.post(f"/admin/schemes/{world.scheme.id}/ladder", data={"rows-0-office_kind": "", "rows-0-days": "0"})
     assert r.status_code == 422
