@@ -36,7 +36,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 360, "height": 740}
 OVERFLOW_TOLERANCE = 2  # px: sub-pixel rounding, not a layout that spills off the screen
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000  # a step may wait for axe-core on the page it leaves; on 2 loaded cores that takes seconds
 TAP_TARGET = 44  # px, WCAG 2.5.5 (target size, enhanced)
 PAGE_BUDGET = 100 * 1024  # bytes transferred per page, fonts left out (README "Phones and accessibility")
 AXE_VERSION = "4.10.3"
