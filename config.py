@@ -103,6 +103,23 @@ class Config:
     # worker has been seen within this many seconds; 0 turns that check off.
     HEALTH_SWEEP_HOURS = float(os.environ.get("CASEFLOW_HEALTH_SWEEP_HOURS", "26"))
     HEALTH_WORKER_SECONDS = float(os.environ.get("CASEFLOW_HEALTH_WORKER_SECONDS", "120"))
+    # Today (caseflow.today): a dispatched letter unacknowledged this many days is listed; rows
+    # shown per section.
+    ACK_REMINDER_DAYS = int(os.environ.get("CASEFLOW_ACK_REMINDER_DAYS", "15"))
+    TODAY_SECTION_ROWS = 20
+    # Reminders by e-mail (caseflow.notify): no SMTP_HOST, no e-mail (digests are skipped and
+    # the run says so). STARTTLS on by default; a server on localhost may need it off.
+    SMTP_HOST = os.environ.get("CASEFLOW_SMTP_HOST") or None
+    SMTP_PORT = int(os.environ.get("CASEFLOW_SMTP_PORT") or "587")
+    SMTP_USER = os.environ.get("CASEFLOW_SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("CASEFLOW_SMTP_PASSWORD") or None
+    SMTP_STARTTLS = (os.environ.get("CASEFLOW_SMTP_STARTTLS") or "1") not in ("0", "false", "no")
+    SMTP_FROM = os.environ.get("CASEFLOW_SMTP_FROM") or None
+    SMTP_TIMEOUT_SECONDS = 20
+    # Rows a digest lists per section (the counts are always whole).
+    DIGEST_ROWS = 5
+    # The address staff open caseflow at (e.g. https://caseflow.example.org), for links in digests.
+    BASE_URL = (os.environ.get("CASEFLOW_BASE_URL") or "").rstrip("/")
     ENV_NAME = "base"
 
 

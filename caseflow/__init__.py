@@ -66,7 +66,7 @@ def _import_models() -> None:
     import importlib
 
     for domain in ("auth", "areas", "schemes", "holidays", "beneficiaries", "cases", "audit", "bias",
-                   "escalation", "letters", "jobs"):
+                   "escalation", "letters", "jobs", "today"):
         importlib.import_module(f"caseflow.{domain}.models")
     importlib.import_module("caseflow.sequences")
     importlib.import_module("caseflow.marks")
@@ -104,10 +104,11 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.holidays.views import bp as holidays_bp
     from caseflow.letters.views import bp as letters_bp
     from caseflow.schemes.views import bp as schemes_bp
+    from caseflow.today.views import bp as today_bp
     from caseflow.trails.views import bp as audit_bp
 
     for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, users_bp, areas_bp, schemes_bp, holidays_bp,
-               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp):
+               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp, today_bp):
         app.register_blueprint(bp)
 
 
@@ -119,14 +120,18 @@ def _connect_domains() -> None:
     from caseflow.bias.referral import referral_letter_extras
     from caseflow.bias.services import blocked_offices_by_case
     from caseflow.cases import routing, signals
+    from caseflow.escalation import cli as escalation_cli
     from caseflow.letters import background, render
     from caseflow.letters.models import LetterKind
     from caseflow.letters.services import on_steps_taken
+    from caseflow.today.cli import send_and_report
 
     routing.register_blocker(blocked_offices_by_case)
     signals.steps_taken.connect(on_steps_taken)
     render.register_context(LetterKind.REFERRAL, referral_letter_extras)
     background.register()  # drafted letters are rendered by the job queue's workers
+    if send_and_report not in escalation_cli.after_sweep:  # the reminders go after the morning sweep
+        escalation_cli.after_sweep.append(send_and_report)
 
 
 def _register_request_hooks(app: Flask) -> None:

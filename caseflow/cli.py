@@ -23,6 +23,7 @@ from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.jobs.cli import commands as jobs_commands
 from caseflow.letters.cli import commands as letters_commands
+from caseflow.today.cli import commands as today_commands
 
 
 @click.group("caseflow")
@@ -152,7 +153,7 @@ def _register_domain_commands() -> None:
     """Each domain keeps its operator commands in its own cli.py (`commands` list)."""
 
     for command in (*audit_commands, *backup_commands, *bias_commands, *escalation_commands, *jobs_commands,
-                    *letters_commands):
+                    *letters_commands, *today_commands):
         caseflow_cli.add_command(command)
 
 

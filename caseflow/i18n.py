@@ -44,11 +44,12 @@ def _day(value: date | datetime) -> date:
     return local_date(value) if isinstance(value, datetime) else value
 
 
-def relative_day(value: date | datetime | None) -> str:
-    """How far `value`'s local calendar day is from today, in words of the user's language."""
+def relative_day(value: date | datetime | None, on: date | None = None) -> str:
+    """How far `value`'s local calendar day is from `on` (today by default), in words of the
+    user's language."""
     if not value:
         return ""
-    days = (today() - _day(value)).days
+    days = ((on or today()) - _day(value)).days
     if days == 0:
         return gettext("today")
     if days == 1:

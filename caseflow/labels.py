@@ -77,6 +77,10 @@ ATTENTION = Labels({
     "stalled_at_top": _l("Stalled at the top"),
     "needs_configuration": _l("Needs configuration"),
 })
+DIGEST_KIND = Labels({
+    "daily": _l("Daily"),
+    "weekly": _l("Weekly"),
+})
 
 # --- bias reports -----------------------------------------------------------------------------
 
@@ -231,6 +235,7 @@ AUDIT_ACTION = Labels({
     "case.send_back": _l("Case sent back to the level below"),
     "case.sent_back": _l("Case sent back to the level below"),
     "case.transition": _l("Case step"),
+    "digest.sent": _l("Reminder digest sent"),
     "export.csv": _l("Data exported (CSV)"),
     "holiday.created": _l("Holiday added"),
     "holiday.deleted": _l("Holiday deleted"),
@@ -257,6 +262,7 @@ AUDIT_ACTION = Labels({
     "user.enabled": _l("Account enabled"),
     "user.locale_changed": _l("Language changed"),
     "user.password_changed": _l("Password changed"),
+    "user.reminders_changed": _l("Reminder settings changed"),
     "user.updated": _l("Account changed"),
 })
 # What an entry is about (its object_type: the table name).
@@ -290,6 +296,7 @@ AUDIT_KEY = Labels({
     "beneficiary_id": _l("beneficiary"),
     "case_id": _l("case"),
     "channel": _l("channel"),
+    "digests": _l("reminders on"),
     "code": _l("code"),
     "count": _l("how many"),
     "day": _l("day"),
@@ -344,6 +351,7 @@ BY_ENUM: dict[str, Labels] = {
     "CaseStatus": CASE_STATUS,
     "Channel": CHANNEL,
     "CloseReason": CLOSE_REASON,
+    "DigestKind": DIGEST_KIND,
     "DispatchMode": DISPATCH_MODE,
     "EventKind": EVENT_KIND,
     "Finding": FINDING,

@@ -48,7 +48,8 @@ SMALL_TARGETS = """(size) => {
     + "main input:not([type=hidden])";
   const small = [];
   for (const element of document.querySelectorAll(selector)) {
-    const target = ["checkbox", "radio"].includes(element.type) ? (element.closest("label") || element) : element;
+    const boxed = ["checkbox", "radio"].includes(element.type);
+    const target = boxed ? (element.closest("label") || (element.labels && element.labels[0]) || element) : element;
     const box = target.getBoundingClientRect();
     if (!box.width || !box.height || getComputedStyle(target).visibility === "hidden") continue;
     if (box.width < size - 0.5 || box.height < size - 0.5) {
@@ -223,7 +224,7 @@ class Phone:
             self.problems.append(f"console: {msg.text} [{msg.location.get('url')}]")
 
     def login(self, username: str, *, labels: dict[str, str] | None = None) -> None:
-        """Sign in through the form and land on the queue; `labels` maps the English labels of
+        """Sign in through the form, land on Today, then open the queue; `labels` maps the English labels of
         the form and the queue heading to those the page shows (another language)."""
         label = (labels or {}).get
         page = self.page
@@ -231,6 +232,9 @@ class Phone:
         page.get_by_label(label("Username", "Username")).fill(username)
         page.get_by_label(label("Password", "Password")).fill(PASSWORD)
         page.get_by_role("button", name=label("Sign in", "Sign in")).click()
+        # Caseworkers land on Today (tests/test_browser_today.py); these tests start from the queue.
+        page.wait_for_url(f"{self.base_url}/today")
+        page.goto(f"{self.base_url}/queue")
         expect(page.get_by_role("heading", level=1)).to_have_text(label("My queue", "My queue"))
         assert page.url == f"{self.base_url}/queue"
 
@@ -244,7 +248,7 @@ class Phone:
     def small_targets(self) -> list[str]:
         """What can be tapped on the page (links, buttons, summaries, form controls of the header
         and the main part) but is smaller than TAP_TARGET × TAP_TARGET px; a checkbox or radio
-        counts as its label, which takes the tap too. Hidden elements are left out."""
+        counts as its label (around it or beside it), which takes the tap too. Hidden elements are left out."""
         return self.page.evaluate(SMALL_TARGETS, TAP_TARGET)
 
     def fact(self, label: str):

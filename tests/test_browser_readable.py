@@ -31,7 +31,7 @@ def sign_in(phone: Phone, username: str) -> None:
     page.locator('input[name="username"]').fill(username)
     page.locator('input[name="password"]').fill(PASSWORD)
     page.locator('form button[type="submit"]').click()
-    page.wait_for_url(re.compile(r".*/(queue|admin/)$"))
+    page.wait_for_url(re.compile(r".*/(today|queue|admin/)$"))
 
 
 def look_at(phone: Phone, path: str, *, tap_targets: bool = True) -> None:
@@ -65,7 +65,7 @@ def places(app):
         holiday = create_holiday(date(2026, 10, 2), "Gandhi Jayanti", "गांधी जयंती", actor=None)
         db.session.commit()
         return {"case": case.id, "person": case.beneficiary_id, "report": report.id, "holiday": holiday.id,
-                "gp": w.gp.id, "scheme": w.scheme.id, "users": (w.incharge.id, w.supervisor.id, w.admin.id),
+                "gp": w.gp.id, "state": w.state.id, "scheme": w.scheme.id, "users": (w.incharge.id, w.supervisor.id, w.admin.id),
                 "names": (w.incharge.username, w.supervisor.username, w.admin.username)}
 
 
@@ -82,13 +82,14 @@ def test_every_kind_of_page_is_accessible_light_and_fits_a_phone(app, browser, l
     incharge, supervisor, admin = places["names"]
     case, report = places["case"], places["report"]
     pages = {
-        incharge: ["/queue", f"/cases/{case}", f"/beneficiaries/{places['person']}", "/beneficiaries/new",
+        incharge: ["/today", "/queue", f"/cases/{case}", f"/beneficiaries/{places['person']}", "/beneficiaries/new",
                    f"/cases/{case}/bias/new", "/letters", "/bias", f"/bias/reports/{report}", "/account/password"],
-        supervisor: ["/queue", "/bias", "/bias/patterns", f"/bias/reports/{report}", "/escalation/stalled",
+        supervisor: ["/today", "/queue", "/bias", "/bias/patterns", f"/bias/reports/{report}", "/escalation/stalled",
                      "/escalation/configuration", f"/audit/cases/{case}", f"/cases/{case}"],
         admin: ["/admin/", "/admin/users", "/admin/users/new", "/admin/areas", f"/admin/areas/{places['gp']}",
                 "/admin/offices", "/admin/office-kinds", "/admin/schemes", f"/admin/schemes/{places['scheme']}/ladder",
-                "/admin/holidays?year=2026", f"/admin/holidays/{places['holiday']}/delete"],
+                "/admin/holidays?year=2026", f"/admin/holidays/{places['holiday']}/delete",
+                f"/admin/holidays/week/{places['state']}"],
     }
     for username, paths in pages.items():
         phone = Phone(browser, live_server.url, locale=f"{locale}-IN")

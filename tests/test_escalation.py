@@ -16,13 +16,13 @@ from flask_babel import force_locale
 
 from caseflow.cases import routing
 from caseflow.cases.models import Attention, Case, CaseStatus, Channel, EventKind
-from caseflow.cases.queries import sla_standing, working_days_after
+from caseflow.cases.queries import sla_standing
 from caseflow.cases.services import log_follow_up, transition
 from caseflow.cases.workflow import TransitionRefused
 from caseflow.db import fixed_today
 from caseflow.exceptions import Stale
 from caseflow.extensions import db
-from caseflow.holidays.services import create_holiday
+from caseflow.holidays.services import create_holiday, working_days_after
 from tests import test_escalation_support as support
 from tests.conftest import step_data, text_of
 from tests.test_escalation_support import (

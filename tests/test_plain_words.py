@@ -21,7 +21,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 @pytest.mark.parametrize(("days", "english", "hindi"), [
     (0, "today", "आज"),
-    (1, "yesterday", "कल"),
+    (1, "yesterday", "बीते कल"),
     (2, "2 days ago", "2 दिन पहले"),
     (3, "3 days ago", "3 दिन पहले"),
     (1500, "1,500 days ago", "1,500 दिन पहले"),

@@ -72,6 +72,9 @@ ROUTES = {
     "auth.password": Route(SIGNED_IN, post=lambda o, obj, c: {"current": PASSWORD, "new": NEW_PASSWORD,
                                                                "confirm": NEW_PASSWORD}),
     "auth.language": Route(PUBLIC, get=None, post=lambda o, obj, c: {"lang": "hi"}),
+    "auth.account": Route(SIGNED_IN, post=lambda o, obj, c: {"email": "someone@example.org", "digests": "y"},
+                          post_code=303),
+    "today.index": Route(CASEWORK),
     "health.healthz": Route(PUBLIC),
     # 404 to everyone while CASEFLOW_METRICS_TOKEN is unset; its token is tested in tests/test_metrics.py.
     "monitoring.metrics": Route(PUBLIC, get=404),
@@ -124,6 +127,7 @@ ROUTES = {
     "holidays.index": Route(ADMIN, post=lambda o, obj, c: {
         "day": "2026-10-02", "name_en": "Gandhi Jayanti", "name_hi": "गांधी जयंती"}),
     "holidays.delete": Route(ADMIN, post=lambda o, obj, c: {"confirm": "yes"}),  # GET: the confirmation page
+    "holidays.week": Route(ADMIN, post=lambda o, obj, c: {"offs": "6", "saturdays": ["2", "4"]}),
     # Supervisors only; an in-charge is refused in scope and gets the usual 404 outside it.
     "audit.trail": Route(CASEWORK, get={"incharge": 403, "other": 403, None: 200}),
     # Bias: in-charges list what they filed and read reports of their areas; supervisors review.
@@ -160,7 +164,7 @@ ROUTES = {
 SCOPED_ARGS = {"case_id": "case", "beneficiary_id": "person", "object_id": "case", "report_id": "bias_report",
                "letter_id": "letter"}
 ADMIN_ARGS = {"area_id": "gp", "user_id": "other_user", "kind_id": "sarpanch_kind", "office_id": "sarpanch_office",
-              "scheme_id": "scheme", "holiday_id": "holiday"}
+              "scheme_id": "scheme", "holiday_id": "holiday", "state_id": "state"}
 FIXED_ARGS = {"trigger": "verify", "object_type": "cases", "step": "take"}
 
 
@@ -198,7 +202,7 @@ def objs(app, world, tmp_path, monkeypatch):
         return SimpleNamespace(
             case={"shr": ns(shr_case), "rsn": ns(rsn_case)},
             person={"shr": ns(shr_person), "rsn": ns(rsn_person2)},
-            gp=ns(world.gp), other_user=ns(world.other_incharge), sarpanch_kind=ns(world.kinds["sarpanch"]),
+            gp=ns(world.gp), state=ns(world.state), other_user=ns(world.other_incharge), sarpanch_kind=ns(world.kinds["sarpanch"]),
             sarpanch_office=ns(world.sarpanch), scheme=ns(world.scheme), holiday=ns(holiday),
             janpad_kind=world.kinds["janpad_ceo"].id, village=world.village.id, district=world.district.id,
             other_district=world.other_district.id, incharge=world.incharge.id,

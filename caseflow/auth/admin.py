@@ -84,7 +84,8 @@ def new():
         return page(422 if form.errors else 200)
     user = commit(lambda: services.create_user(
         username=form.username.data, display_name=form.display_name.data, password=form.password.data,
-        role=Role(form.role.data), areas=_areas_by_id(form.areas.data), locale=form.locale.data, actor=current_user,
+        role=Role(form.role.data), areas=_areas_by_id(form.areas.data), locale=form.locale.data, email=form.email.data,
+        actor=current_user,
     ), refused=lambda: page(422), back=request.url)
     flash(_("Account %(username)s created.", username=user.username), "success")
     return redirect(url_for(".index"))
@@ -95,7 +96,8 @@ def new():
 def edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(data={"display_name": user.display_name, "role": user.role.value,
-                              "areas": [a.id for a in user.areas], "locale": user.locale, "active": user.active})
+                              "areas": [a.id for a in user.areas], "locale": user.locale, "active": user.active,
+                              "email": user.email})
     form.areas.choices, limited = _area_choices(keep=user.areas)
     is_self = user.id == current_user.id
 
@@ -111,7 +113,8 @@ def edit(user_id: int):
     def save():
         services.update_user(
             user, display_name=form.display_name.data, role=Role(form.role.data),
-            areas=_areas_by_id(form.areas.data), locale=form.locale.data, active=form.active.data, actor=current_user)
+            areas=_areas_by_id(form.areas.data), locale=form.locale.data, active=form.active.data, actor=current_user,
+            email=form.email.data)
         # A changed scope ends every session of the account; the administrator's own carries
         # on with a fresh token.
         if is_self and not services.session_exists(token):

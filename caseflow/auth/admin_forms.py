@@ -8,6 +8,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from caseflow.areas.forms import LANGUAGE_CHOICES
+from caseflow.auth.forms import email_field
 from caseflow.auth.models import Role
 from caseflow.auth.services import MIN_PASSWORD_LENGTH
 from caseflow.forms import Form, not_aadhaar
@@ -33,6 +34,7 @@ class _UserFields(Form):
         description=_l("The user sees cases in these areas and everything below them."),
     )
     locale = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    email = email_field()
 
     def validate_areas(self, field):
         if self.role.data != Role.ADMIN.value and not field.data:

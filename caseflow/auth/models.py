@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(sa.String(2), default="hi", info=MACHINE)
     phone: Mapped[str | None] = mapped_column(sa.String(15), info=reference_info(_l("Phone")))
+    # Where the reminders go (caseflow.today.digests); none, no e-mail digest.
+    email: Mapped[str | None] = mapped_column(sa.String(254), info=reference_info(_l("E-mail address")))
+    # The user's own choice on their account page: daily (in-charge) or weekly (supervisor) digests.
+    digests: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Unused since sessions live on the server (user_sessions): kept so an app server of the
     # previous version keeps working during an upgrade; a later migration may drop it.
     session_version: Mapped[int] = mapped_column(default=1)

@@ -47,20 +47,23 @@ def hash_password(password: str) -> str:
 
 
 def create_user(*, username: str, display_name: str, password: str, role: Role, areas: list[Area] = (),
-                locale: str = "hi", phone: str | None = None, actor) -> User:
+                locale: str = "hi", phone: str | None = None, email: str | None = None, actor) -> User:
     username = username.strip().lower()
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
         raise AccountError(_l("That username is taken."))
     user = User(username=username, display_name=display_name.strip(), password_hash=hash_password(password),
-                role=role, locale=locale, phone=phone, areas=list(areas))
+                role=role, locale=locale, phone=phone, email=email, areas=list(areas))
     db.session.add(user)
     db.session.flush()
     record("user.created", actor=actor, obj=user, data={"role": role, "area_ids": [a.id for a in user.areas]})
     return user
 
 
+_UNCHANGED = object()
+
+
 def update_user(user: User, *, display_name: str, role: Role, areas: list[Area], locale: str, active: bool,
-                actor) -> User:
+                actor, email=_UNCHANGED) -> User:
     """Change an account. An administrator cannot lock themselves out: the last way in is their own account."""
     if actor is not None and getattr(actor, "id", actor) == user.id:
         if not active:
@@ -73,7 +76,9 @@ def update_user(user: User, *, display_name: str, role: Role, areas: list[Area],
         # A disabled user, or one whose powers shrank, must sign in again.
         end_sessions(user)
     user.active = active
-    fields = changed_fields(user, "display_name", "role", "areas", "locale", "active")
+    if email is not _UNCHANGED:
+        user.email = email
+    fields = changed_fields(user, "display_name", "role", "areas", "locale", "active", "email")
     record("user.disabled" if "active" in fields and not active else "user.enabled" if "active" in fields
            else "user.updated", actor=actor, obj=user, data={"fields": fields, "area_ids": [a.id for a in user.areas]})
     db.session.flush()
@@ -112,6 +117,14 @@ def set_locale(user: User, locale: str, *, actor) -> None:
     user.locale = locale
     record("user.locale_changed", actor=actor, obj=user, data={"locale": locale})
     db.session.flush()
+
+
+def set_reminders(user: User, *, email: str | None, digests: bool, actor) -> None:
+    """The user's own reminder settings: where digests go and whether they want them."""
+    user.email, user.digests = email, digests
+    fields = changed_fields(user, "email", "digests")
+    db.session.flush()
+    record("user.reminders_changed", actor=actor, obj=user, data={"fields": fields, "digests": digests})
 
 
 def check_password(user: User, password: str) -> bool:

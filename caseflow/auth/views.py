@@ -1,4 +1,4 @@
-"""Login, logout, password change and the language switch."""
+"""Login, logout, the account page (reminder settings), password change and the language switch."""
 import logging
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from caseflow.auth import services
-from caseflow.auth.forms import LanguageForm, LoginForm, PasswordForm
+from caseflow.auth.forms import LanguageForm, LoginForm, PasswordForm, RemindersForm
 from caseflow.auth.models import Role
 from caseflow.extensions import login_manager
 from caseflow.web import commit
@@ -36,9 +36,10 @@ def sign_in(user, token: str) -> None:
 
 
 def home_for(user) -> str:
+    """Administrators configure; in-charges and supervisors start their day on Today."""
     if user.role is Role.ADMIN:
         return url_for("admin.index")
-    return url_for("cases.queue")
+    return url_for("today.index")
 
 
 @bp.route("/")
@@ -83,6 +84,23 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    user = current_user._get_current_object()
+    form = RemindersForm(data={"email": user.email, "digests": user.digests})
+
+    def render_form(status: int = 200):
+        return render_template("auth/account.html", form=form), status
+
+    if not form.validate_on_submit():
+        return render_form(422 if form.errors else 200)
+    commit(lambda: services.set_reminders(user, email=form.email.data, digests=form.digests.data, actor=user),
+           refused=lambda: render_form(422), back=None)
+    flash(_("Reminder settings saved."), "success")
+    return redirect(url_for("auth.account"), code=303)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

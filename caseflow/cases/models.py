@@ -122,6 +122,13 @@ class Case(db.Model):
         sa.Index("ix_cases_queue", "area_path", "status", "due_date", "id"),
         sa.Index("ix_cases_due", "status", "due_date"),
         sa.Index("ix_cases_beneficiary_scheme", "beneficiary_id", "scheme_id"),
+        # Today's "waiting for confirmation of delivery": sanctioned cases, oldest sanction first.
+        sa.Index("ix_cases_district_sanction", "district_id", "status", "sanction_date", "id"),
+        sa.Index("ix_cases_status_sanction", "status", "sanction_date", "id"),
+        # Today's "dates officials promised": only cases with a standing promise are in it.
+        sa.Index("ix_cases_promised", "promised_date", "district_id", "status", "id",
+                 postgresql_where=sa.text("promised_date IS NOT NULL"),
+                 sqlite_where=sa.text("promised_date IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +146,10 @@ class Case(db.Model):
     office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offices.id"), index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     due_date: Mapped[date | None]
+    # The date an official promised in the latest follow-up, while it stands: set by a follow-up
+    # with a promise on a waiting case, cleared by a follow-up without one and by every step
+    # (caseflow.cases.services). Read by Today; the event keeps the history.
+    promised_date: Mapped[date | None]
     verified_at: Mapped[datetime | None]
     application_ref: Mapped[str | None] = mapped_column(sa.String(60), info=reference_info(_l("Application reference")))
     application_date: Mapped[date | None]

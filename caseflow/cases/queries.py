@@ -19,7 +19,7 @@ from caseflow.cases import counts as kept_counts
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus, overdue
 from caseflow.db import read_only_transaction
 from caseflow.extensions import db
-from caseflow.holidays.services import holidays_between
+from caseflow.holidays.services import DEFAULT_WEEK, Week, holidays_between, week_of, working_days_after
 from caseflow.inputs import db_int
 from caseflow.schemes.models import LadderLevel, Scheme
 from caseflow.scope import areas_of, covers_every_state, subtree, visible
@@ -133,6 +133,7 @@ class QueueRow(NamedTuple):
     area_name_en: str
     area_name_hi: str
     time_limit_days: int | None  # of the case's current level, for its standing
+    area_path: str  # whose state's working week counts the days left
 
 
 def _rows(page: sa.Select, order: tuple) -> list[QueueRow]:
@@ -141,7 +142,7 @@ def _rows(page: sa.Select, order: tuple) -> list[QueueRow]:
     ids = page.subquery()
     query = (
         sa.select(Case.id, Case.reference, Case.status, Case.level, Case.due_date, Beneficiary.name, Scheme.code,
-                  Area.name_en, Area.name_hi, LadderLevel.time_limit_days)
+                  Area.name_en, Area.name_hi, LadderLevel.time_limit_days, Case.area_path)
         .select_from(ids)
         .join(Case, Case.id == ids.c.id)
         .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
@@ -205,33 +206,25 @@ def sla_standing(case: Case, on: date) -> tuple[str | None, int | None]:
     if case.due_date is None or case.status not in WAITING_STATUSES:
         return None, None
     level = case.scheme.level(case.level) if case.due_date >= on else None
-    return _standing(case.due_date, case.status, level.time_limit_days if level else None, on)
+    return _standing(case.due_date, case.status, level.time_limit_days if level else None, on,
+                     week_of(case.area_path))
 
 
 def row_standing(row: QueueRow, on: date) -> tuple[str | None, int | None]:
     """`sla_standing` of a queue row, from the values the row already holds."""
-    return _standing(row.due_date, row.status, row.time_limit_days, on)
+    return _standing(row.due_date, row.status, row.time_limit_days, on, week_of(row.area_path))
 
 
-def _standing(due_date: date | None, status: CaseStatus, limit: int | None, on: date) -> tuple[str | None, int | None]:
+def _standing(due_date: date | None, status: CaseStatus, limit: int | None, on: date,
+              week: Week = DEFAULT_WEEK) -> tuple[str | None, int | None]:
     if due_date is None or status not in WAITING_STATUSES:
         return None, None
     if due_date < on:
         return "overdue", (due_date - on).days
-    left = working_days_after(on, due_date, _holidays_for(on, due_date))
+    left = working_days_after(on, due_date, _holidays_for(on, due_date), week)
     if left <= max(1, math.ceil(0.2 * (limit or 0))):
         return "at_risk", left
     return "on_track", left
-
-
-def working_days_after(start: date, end: date, holidays: set[date]) -> int:
-    """How many working days fall in (start, end]: weekdays that are not holidays."""
-    if end <= start:
-        return 0
-    weeks, rest = divmod((end - start).days, 7)
-    first = start.weekday()
-    count = weeks * 5 + sum(1 for i in range(1, rest + 1) if (first + i) % 7 < 5)
-    return count - sum(1 for day in holidays if start < day <= end and day.weekday() < 5)
 
 
 # The queue shows 50 standings a page: the holidays of two years around today are read once

@@ -30,7 +30,7 @@ from caseflow.areas.services import resolve_office
 from caseflow.cases.models import Attention, Case
 from caseflow.db import today
 from caseflow.extensions import db
-from caseflow.holidays.services import add_working_days
+from caseflow.holidays.services import add_working_days, week_of
 
 # A provider takes case ids and answers {case id: office ids the case must not be routed to}.
 Blocker = Callable[[list[int]], dict[int, set[int]]]
@@ -124,8 +124,9 @@ class Lookups:
             self.prepare_blocks([case.id])
         return self._blocks.get(case.id, set())
 
-    def due_date(self, working_days: int, start: date | None = None) -> date:
-        key = (start or today(), working_days)
+    def due_date(self, working_days: int, area_path: str | None = None, start: date | None = None) -> date:
+        """`working_days` after `start` (today) in the working week of the state `area_path` lies in."""
+        key = (start or today(), working_days, week_of(area_path))
         if key not in self._due:
             self._due[key] = add_working_days(*key)
         return self._due[key]
@@ -225,8 +226,8 @@ def route_at(case: Case, level: int) -> Route:
                  missing_level=None if office_id else level)
 
 
-def due_date(route: Route) -> date:
-    return _lookups().due_date(route.time_limit_days)
+def due_date(route: Route, case: Case) -> date:
+    return _lookups().due_date(route.time_limit_days, case.area_path)
 
 
 def _missing_office(case: Case, level: int):

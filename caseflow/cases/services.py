@@ -156,9 +156,11 @@ def transition_many(cases: list[Case], actor, trigger: str, data: dict, *, expec
                 continue
             route = _route(case, trigger, step.dest)
             plan = {} if route is None else {
-                "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route)}
+                "level": route.level, "office_id": route.office_id, "due_date": routing.due_date(route, case)}
             before, from_level = case.status, case.level
             moved = {} if route is None else _move_details(case, trigger, actor, route, from_level)
+            if case.promised_date is not None:
+                case.promised_date = None  # a step replaces the promise: a new office, or none, holds the case
             workflow.CASE_MACHINE.fire(case, trigger, actor=actor, data=data, plan=plan, step=step)
             taken.append((i, case, route, before, from_level, moved))
         if not taken:
@@ -325,6 +327,8 @@ def log_follow_up(
             raise CaseError(_l("A promised date cannot be in the past."))
         if case.status in WAITING_STATUSES:
             case.due_date = promised_date
+    # The latest follow-up's promise is the one that stands; one without a promise ends it.
+    case.promised_date = promised_date if case.status in WAITING_STATUSES else None
     event = _event(
         case,
         actor,

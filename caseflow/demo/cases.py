@@ -19,7 +19,7 @@ from caseflow.db import fixed_today
 from caseflow.demo import data
 from caseflow.demo.plan import Plan, Planner
 from caseflow.extensions import db
-from caseflow.holidays.services import add_working_days
+from caseflow.holidays.services import add_working_days, week_of
 from caseflow.identity import holds_aadhaar
 from caseflow.letters.models import Letter
 from caseflow.schemes.models import Scheme
@@ -179,11 +179,11 @@ class History:
             self.first_offices[key] = office.id if office else None
         return self.first_offices[key]
 
-    def _due(self, day: date, working_days: int) -> date:
-        key = (day, working_days)
-        if key not in self.due_dates:
-            with db.session.no_autoflush:
-                self.due_dates[key] = add_working_days(day, working_days)
+    def _due(self, day: date, working_days: int, area_path: str) -> date:
+        with db.session.no_autoflush:
+            key = (day, working_days, week_of(area_path))
+            if key not in self.due_dates:
+                self.due_dates[key] = add_working_days(*key)
         return self.due_dates[key]
 
     def _backdate(self, case: Case, person: Beneficiary | None, stamps: list[datetime],
@@ -245,7 +245,7 @@ class History:
                 if trigger == "verify":
                     verified = last
                 if case.status in WAITING_STATUSES and trigger in ("submit", "escalate", "appeal", "reopen"):
-                    due = self._due(day, case.scheme.level(case.level).time_limit_days)
+                    due = self._due(day, case.scheme.level(case.level).time_limit_days, case.area_path)
             start = plan.offsets[stage] if stage >= 0 else 0
             end = plan.offsets[stage + 1] if stage + 1 < len(plan.steps) else plan.age
             count = plan.follow_ups.get(stage, 0)

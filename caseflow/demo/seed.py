@@ -27,7 +27,7 @@ from caseflow.demo import data
 from caseflow.demo.cases import History
 from caseflow.demo.showcase import file_bias_reports, send_letters
 from caseflow.extensions import db
-from caseflow.holidays.services import create_holiday
+from caseflow.holidays.services import create_holiday, set_work_week
 from caseflow.schemes.models import Scheme
 from caseflow.schemes.services import save_scheme, set_ladder
 
@@ -192,6 +192,8 @@ class Seeder:
         for when in sorted(days):
             create_holiday(when, *days[when], actor=None)
         self.counts["holidays"] = len(days)
+        # As in many states, offices close on Sundays and the second and fourth Saturdays.
+        set_work_week(self.state, {6}, {2, 4}, actor=None)
 
     def build_users(self) -> None:
         for username, display_name, role, scope, locale in data.USERS:

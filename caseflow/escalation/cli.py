@@ -7,10 +7,12 @@ Exit status: 0 done; 3 some cases have no resolvable addressee (a configuration 
 administrator must fix; they are listed on /escalation/configuration); 1 anything else
 (an error, or a case the case machine refused); 2 bad options.
 """
+import logging
 import os
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime
 
 import click
@@ -27,6 +29,13 @@ from caseflow.extensions import db
 EXIT_CONFIGURATION = 3
 EXIT_ERROR = 1
 RETRIES = 5  # a batch that lost a deadlock (PostgreSQL) or waited out the lock (SQLite) runs again
+log = logging.getLogger("caseflow.escalation")
+
+# Work the same scheduled command does after the sweep (the reminders of caseflow.today), so
+# one timer runs both: `hook(on)` returns a line for the report. Filled by
+# caseflow._connect_domains, so this domain imports nothing above it. A hook's failure is
+# logged and never changes the sweep's exit status.
+after_sweep: list[Callable[[date], str]] = []
 
 
 @click.command("escalate")
@@ -37,12 +46,21 @@ RETRIES = 5  # a batch that lost a deadlock (PostgreSQL) or waited out the lock 
               help="Cases per transaction.")
 @click.option("--pause", type=click.FloatRange(0, 10), default=None, metavar="SECONDS",
               help="Pause between batches (SQLite default 0.05 s, so web requests get the write lock; PostgreSQL 0).")
+@click.option("--sweep-only", is_flag=True, help="Do not send the reminders (digests) after the sweep.")
 @with_appcontext
-def escalate(dry_run: bool, now: datetime | None, batch_size: int, pause: float | None):
-    """Escalate every overdue case one level; flag those that cannot move."""
+def escalate(dry_run: bool, now: datetime | None, batch_size: int, pause: float | None, sweep_only: bool = False):
+    """Escalate every overdue case one level; flag those that cannot move; then send the reminders."""
     if pause is None:
         pause = 0.05 if db.engine.dialect.name == "sqlite" else 0.0
-    counts, refused = run_sweep(now.date() if now else today(), batch_size=batch_size, dry_run=dry_run, pause=pause)
+    on = now.date() if now else today()
+    counts, refused = run_sweep(on, batch_size=batch_size, dry_run=dry_run, pause=pause)
+    if not (dry_run or sweep_only):
+        for hook in after_sweep:
+            try:
+                click.echo(hook(on))
+            except Exception:
+                db.session.rollback()
+                log.exception("after the sweep, %s failed; the sweep's work is committed", hook.__name__)
     if refused:
         raise SystemExit(EXIT_ERROR)
     if counts["needs_configuration"]:

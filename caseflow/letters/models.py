@@ -60,6 +60,10 @@ class Letter(db.Model):
         sa.CheckConstraint("ack_date IS NULL OR ack_date >= dispatched_on", name="ack_after_dispatch"),
         sa.CheckConstraint("language IN ('hi', 'en')", name="language"),
         sa.Index("ix_letters_register", "district_id", "status", "created_at"),
+        # Today: drafted letters (dispatched_on NULL, by id) and acknowledgements awaited (by
+        # dispatch date), per district and across every district.
+        sa.Index("ix_letters_district_dispatch", "district_id", "status", "dispatched_on", "id"),
+        sa.Index("ix_letters_status_dispatch", "status", "dispatched_on", "id"),
         # What the render workers' finder reads (caseflow.letters.background): small, as letters
         # leave it once rendered.
         sa.Index("ix_letters_unrendered", "id", postgresql_where=sa.text("status = 'drafted' AND pdf_path IS NULL"),
