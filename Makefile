@@ -55,7 +55,8 @@ diagram: $(RUNTIME)
 	$(FLASK) caseflow diagram --readme README.md
 
 # The queue page, the escalation sweep and the letters, each beside its raw baseline;
-# then every migration applied to a copy of the 1,000,000-case databases, timed.
+# then every migration applied to a copy of the 1,000,000-case databases, timed; then the
+# queue search, each kind of match beside the same look-up as bare SQL.
 # The queue benchmark loads the pages with wrk: installed here as root with apt-get, else named.
 bench: $(RUNTIME) translations
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
@@ -66,6 +67,7 @@ bench: $(RUNTIME) translations
 	$(BIN)/python -m bench.sweep $(SWEEP_ARGS)
 	$(BIN)/python -m bench.letters $(LETTERS_ARGS)
 	$(BIN)/python -m bench.migrate $(MIGRATE_ARGS)
+	$(BIN)/python -m bench.search $(SEARCH_ARGS)
 
 # The soak (README "Soak"): 50 users of mixed traffic against gunicorn on PostgreSQL for 30 min,
 # a gunicorn worker and the job worker killed half-way; then every acknowledged write, job and

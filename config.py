@@ -85,6 +85,14 @@ class Config:
     ORGANISATION_ADDRESS = os.environ.get("CASEFLOW_ORGANISATION_ADDRESS", "")
     LETTERHEAD_LOGO = os.environ.get("CASEFLOW_LETTERHEAD_LOGO")
     LETTERS_DIR = os.environ.get("CASEFLOW_LETTERS_DIR")
+    # Evidence files (caseflow.evidence): where they are kept (None: instance/evidence), the
+    # largest file accepted, the largest picture (pixels in its header, and pixels decoded in
+    # memory), and the long side stored images are brought down to.
+    EVIDENCE_DIR = os.environ.get("CASEFLOW_EVIDENCE_DIR")
+    EVIDENCE_MAX_BYTES = int(os.environ.get("CASEFLOW_EVIDENCE_MAX_BYTES") or 10_000_000)
+    EVIDENCE_MAX_PIXELS = 64_000_000
+    EVIDENCE_MAX_DECODED_PIXELS = 24_000_000
+    EVIDENCE_IMAGE_MAX_SIDE = 1600
     LETTERS_BATCH_LIMIT = 1000
     LETTERS_BATCH_CHUNK = 10
     # The job queue (caseflow.jobs): a claim older than JOBS_LOCK_TIMEOUT seconds belongs to a

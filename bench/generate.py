@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("CASEFLOW_BENCH_OUT", ROOT / "bench" / "out"))
 MIGRATIONS = ROOT / "migrations"
-GENERATOR_VERSION = 4  # bump when the generated data changes shape
+GENERATOR_VERSION = 5  # bump when the generated data changes shape
 
 PG_SERVER = os.environ.get("CASEFLOW_BENCH_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
 # The PostgreSQL database's name: several benches (or sessions) can share one server, each
@@ -111,8 +111,10 @@ CASE_COLUMNS = (
     "office_id", "assigned_to_id", "due_date", "verified_at", "application_ref", "application_date", "grievance_ref",
     "sanction_ref", "sanction_date", "rejection_reason", "proof_of_delivery", "delivered_on",
     "beneficiary_confirmed", "confirmation_override_reason", "close_reason", "ended_at", "created_by_id",
-    "created_at", "updated_at", "attention", "attention_since", "version",
+    "created_at", "updated_at", "attention", "attention_since", "version", "ref_seq", "application_key",
+    "grievance_key",
 )
+TOKEN_COLUMNS = ("beneficiary_id", "position", "key", "skeleton", "area_path")
 
 
 @dataclass
@@ -383,7 +385,7 @@ class _Plan:
     """Who the beneficiaries are and how many cases each has, drawn once, read twice."""
 
     def __init__(self, world: World, cases: int, rng: random.Random):
-        from caseflow.beneficiaries.names import name_key
+        from caseflow.beneficiaries.names import name_key, name_tokens
 
         self.world, self.cases, self.rng = world, cases, rng
         counts = array("B")
@@ -398,8 +400,11 @@ class _Plan:
         self.now = datetime.now().replace(microsecond=0)
         self.first = self.now - timedelta(days=HISTORY_DAYS)
         self.keys = {}
+        self.tokens = {}
         for name in {f"{f} {s}" for f in FEMALE + MALE for s in SURNAMES}:
             self.keys[name] = name_key(name)
+            self.tokens[name] = name_tokens(name)
+        self.names: list[str] = []  # person -> name, for the search words (token_rows)
 
     def created(self, person: int) -> datetime:
         """People were recorded steadily over the history, in id order."""
@@ -417,6 +422,7 @@ class _Plan:
             firsts = female_names if female else male_names
             first = firsts[int(r() * len(firsts))]
             name = f"{first} {surname}"
+            self.names.append(name)
             relation = ("husband" if r() < 0.7 else "father") if female else "father"
             at = self.created(person)
             yield (
@@ -431,8 +437,17 @@ class _Plan:
                 "Consent recorded at the household survey", world.incharges[district], at, at,
             )
 
+    def token_rows(self):
+        """The search words of each person's name (beneficiary_name_tokens), after beneficiaries()."""
+        world, tokens = self.world, self.tokens
+        for person, name in enumerate(self.names):
+            path = world.settlements[self.settlement[person]][1]
+            for position, (key, skel) in enumerate(tokens[name]):
+                yield person + 1, position, key, skel, path
+
     def case_rows(self):
         """One tuple per case in CASE_COLUMNS order, shaped as the workflow's steps leave a case."""
+        from caseflow.cases.models import search_key
         from caseflow.db import today
 
         rng, world, now = self.rng, self.world, self.now
@@ -524,7 +539,7 @@ class _Plan:
                     world.district_ids[district], status,
                     level, office, user, due, verified, app_ref, app_date, grievance, sanction_ref, sanction_date,
                     rejection, proof, delivered, confirmed, override, close_reason, ended, user, created, updated,
-                    attention, attention_since, version,
+                    attention, attention_since, version, sequence, search_key(app_ref), search_key(grievance),
                 )
         self.sequences = sequences
 
@@ -611,7 +626,7 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
                    "foreign_keys=OFF", "ignore_check_constraints=ON"):
         cur.execute(f"PRAGMA {pragma}")
     indexes = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                          "AND tbl_name IN ('cases', 'beneficiaries')").fetchall()
+                          "AND tbl_name IN ('cases', 'beneficiaries', 'beneficiary_name_tokens')").fetchall()
     # The status-count triggers too: one row per case inserted would double the load.
     triggers = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases'").fetchall()
     cur.execute("BEGIN")
@@ -622,7 +637,9 @@ def _load_sqlite(path: str, plan: _Plan) -> None:
     started = time.perf_counter()
     cur.executemany(f"INSERT INTO beneficiaries ({', '.join(BENEFICIARY_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(BENEFICIARY_COLUMNS))})", plan.beneficiaries())
-    log(f"sqlite: beneficiaries inserted in {time.perf_counter() - started:.1f} s")
+    cur.executemany(f"INSERT INTO beneficiary_name_tokens ({', '.join(TOKEN_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(TOKEN_COLUMNS))})", plan.token_rows())
+    log(f"sqlite: beneficiaries and their name words inserted in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     cur.executemany(f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) VALUES ({', '.join('?' * len(CASE_COLUMNS))})",
                     plan.case_rows())
@@ -656,7 +673,8 @@ def _load_postgres(plan: _Plan) -> None:
         cur.execute("SET session_replication_role = replica")
         indexes = cur.execute(
             "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-            "WHERE i.indrelid IN ('cases'::regclass, 'beneficiaries'::regclass) "
+            "WHERE i.indrelid IN ('cases'::regclass, 'beneficiaries'::regclass, "
+            "'beneficiary_name_tokens'::regclass) "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)").fetchall()
         for name, _sql in indexes:
             cur.execute(f'DROP INDEX "{name}"')
@@ -664,7 +682,10 @@ def _load_postgres(plan: _Plan) -> None:
         with cur.copy(f"COPY beneficiaries ({', '.join(BENEFICIARY_COLUMNS)}) FROM STDIN") as copy:
             for row in plan.beneficiaries():
                 copy.write_row(row)
-        log(f"postgres: beneficiaries copied in {time.perf_counter() - started:.1f} s")
+        with cur.copy(f"COPY beneficiary_name_tokens ({', '.join(TOKEN_COLUMNS)}) FROM STDIN") as copy:
+            for row in plan.token_rows():
+                copy.write_row(row)
+        log(f"postgres: beneficiaries and their name words copied in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         with cur.copy(f"COPY cases ({', '.join(CASE_COLUMNS)}) FROM STDIN") as copy:
             for row in plan.case_rows():
@@ -688,6 +709,7 @@ def _load_postgres(plan: _Plan) -> None:
         # VACUUM as well: index-only scans need the visibility map.
         conn.execute("VACUUM (ANALYZE) cases")
         conn.execute("VACUUM (ANALYZE) beneficiaries")
+        conn.execute("VACUUM (ANALYZE) beneficiary_name_tokens")
         conn.execute("ANALYZE")
     log(f"postgres: foreign keys checked, VACUUM ANALYZE done in {time.perf_counter() - started:.1f} s")
 

@@ -203,12 +203,16 @@ def sign_in(port: int, username: str, password: str) -> str:
     return cookie
 
 
+# A row's reference: class "ref" on the baseline and limit pages, "qrow-ref" on caseflow's compact queue.
+_REFERENCE = re.compile(r'class="(?:qrow-)?ref"[^>]*>([^<]+)<')
+
+
 def queue_rows(body: str) -> int:
-    return body.count('class="ref"')
+    return len(_REFERENCE.findall(body))
 
 
 def references(body: str) -> list[str]:
-    return re.findall(r'class="ref"[^>]*>([^<]+)<', body)
+    return _REFERENCE.findall(body)
 
 
 def next_link(body: str) -> str | None:

@@ -5,6 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from caseflow.audit.web import record_refusal
 from caseflow.extensions import db
+from caseflow.inputs import too_large_message
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood. If you submitted a form, reload the page and try again.")),
@@ -26,6 +27,8 @@ def init_app(app: Flask) -> None:
             record_refusal(exc.code)
         title, message = MESSAGES[exc.code]
         message = getattr(exc, "user_message", None) or message  # caseflow.inputs.BadInput says what was wrong
+        if exc.code == 413:
+            message = too_large_message() or message
         return render_template("errors/error.html", title=title, message=message), exc.code
 
     @app.errorhandler(500)

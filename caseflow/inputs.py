@@ -7,6 +7,9 @@ Every request, whatever route it reaches, passes here first:
 - **Integer parameters.** `request.args.get(name, type=int)` (and the same on `request.form`)
   answers the default for anything that is not a plain integer in that range; cursors use
   `db_int`. A filter nobody could have meant is simply not applied.
+- **Body size.** `MAX_CONTENT_LENGTH` (2 MB) bounds every request; a view marked
+  `@accepts_files` (evidence uploads) takes a multipart body of `EVIDENCE_MAX_BYTES` plus room
+  for its form fields, and a body over that gets a 413 that says how large a file may be.
 - **Text.** A NUL byte, which PostgreSQL text cannot store, anywhere in the query string or the
   form (names or values) refuses the request with a 400 that says so, before any view runs.
   Malformed UTF-8 never reaches a view: Werkzeug decodes it to U+FFFD.
@@ -22,7 +25,7 @@ import re
 import traceback
 from datetime import date
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.logging import default_handler
 from flask.wrappers import Request
 from flask_babel import lazy_gettext as _l
@@ -102,6 +105,36 @@ def _refuse_nul() -> None:
                 raise BadInput(NUL_REFUSED)
 
 
+FORM_ALLOWANCE = 1_000_000  # an upload's body: the file plus its form's other fields
+
+
+def accepts_files(view):
+    """Mark a view that takes an uploaded file: its request body may be as large as a file may be."""
+    view.accepts_files = True
+    return view
+
+
+def _accepts_files() -> bool:
+    """A multipart body (only one can carry a file) sent to a view that takes files."""
+    if request.mimetype != "multipart/form-data":
+        return False
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "accepts_files", False)
+
+
+def _raise_upload_limit() -> None:
+    if _accepts_files():
+        request.max_content_length = current_app.config["EVIDENCE_MAX_BYTES"] + FORM_ALLOWANCE
+
+
+def too_large_message():
+    """What a 413 says: on an upload, the largest file accepted."""
+    if not _accepts_files():
+        return None
+    return _l("The file is larger than %(mb)s MB. Attach a smaller photo or PDF. Nothing was saved.",
+              mb=f"{current_app.config['EVIDENCE_MAX_BYTES'] / 1_000_000:g}")
+
+
 # --- logs ------------------------------------------------------------------------------------
 
 _REQUEST_LINE = re.compile(r"^(\S+ [^?\s]*)\?\S*")
@@ -154,6 +187,7 @@ def init_app(app: Flask) -> None:
     """Before any blueprint is registered: the converter applies to rules as they are added."""
     app.url_map.converters["int"] = BoundedIds
     app.request_class = CaseflowRequest
+    app.before_request(_raise_upload_limit)  # before anything reads the body
     app.before_request(_refuse_nul)
 
     def log_exception(exc_info) -> None:

@@ -201,6 +201,19 @@ LAWFUL_BASIS = Labels({
     "guardian_consent": _l("Consent of a guardian"),
 })
 
+# --- evidence files ---------------------------------------------------------------------------
+
+EVIDENCE_KIND = Labels({
+    "case": _l("Attached to the case"),
+    "follow_up": _l("Attached to a follow-up"),
+    "delivery": _l("Proof of delivery"),
+})
+MEDIA_TYPE = Labels({
+    "image/jpeg": _l("Photo (JPEG)"),
+    "image/png": _l("Picture (PNG)"),
+    "application/pdf": _l("PDF document"),
+})
+
 # --- the audit trail --------------------------------------------------------------------------
 
 # Every action `caseflow.audit.services.record` is called with (tests/test_labels.py reads the
@@ -236,9 +249,11 @@ AUDIT_ACTION = Labels({
     "case.sent_back": _l("Case sent back to the level below"),
     "case.transition": _l("Case step"),
     "digest.sent": _l("Reminder digest sent"),
+    "evidence.attached": _l("File attached to a case"),
     "export.csv": _l("Data exported (CSV)"),
     "holiday.created": _l("Holiday added"),
     "holiday.deleted": _l("Holiday deleted"),
+    "work_week.changed": _l("Working week of a state changed"),
     "letter.acknowledged": _l("Letter receipt recorded"),
     "letter.dispatched": _l("Letter dispatch recorded"),
     "letter.drafted": _l("Letter drafted"),
@@ -272,6 +287,7 @@ AUDIT_OBJECT = Labels({
     "bias_patterns": _l("Bias patterns"),
     "bias_reports": _l("Bias report"),
     "cases": _l("Case"),
+    "evidence_files": _l("Evidence file"),
     "holidays": _l("Holiday"),
     "letters": _l("Letter"),
     "office_kinds": _l("Office kind"),
@@ -294,6 +310,9 @@ AUDIT_KEY = Labels({
     "batch": _l("in a batch"),
     "because": _l("why"),
     "beneficiary_id": _l("beneficiary"),
+    "weekly_offs": _l("days off every week"),
+    "saturdays_off": _l("Saturdays off in the month"),
+    "caption_given": _l("caption given"),
     "case_id": _l("case"),
     "channel": _l("channel"),
     "digests": _l("reminders on"),
@@ -316,6 +335,7 @@ AUDIT_KEY = Labels({
     "levels": _l("levels"),
     "locale": _l("language"),
     "manifest_sha256": _l("backup fingerprint"),
+    "media_type": _l("file type"),
     "migrated": _l("migrated forward"),
     "missing_level": _l("level without an office"),
     "mode": _l("sent by"),
@@ -331,7 +351,8 @@ AUDIT_KEY = Labels({
     "rows": _l("rows"),
     "scheme_id": _l("scheme"),
     "settlement_id": _l("settlement"),
-    "sha256": _l("PDF fingerprint"),
+    "sha256": _l("file fingerprint"),
+    "size": _l("size in bytes"),
     "skipped_levels": _l("levels skipped"),
     "stalled_at_top": _l("stalled at the top"),
     "status": _l("status"),
@@ -354,12 +375,14 @@ BY_ENUM: dict[str, Labels] = {
     "DigestKind": DIGEST_KIND,
     "DispatchMode": DISPATCH_MODE,
     "EventKind": EVENT_KIND,
+    "EvidenceKind": EVIDENCE_KIND,
     "Finding": FINDING,
     "Gender": GENDER,
     "JobState": JOB_STATE,
     "LawfulBasis": LAWFUL_BASIS,
     "LetterKind": LETTER_KIND,
     "LetterStatus": LETTER_STATUS,
+    "MediaType": MEDIA_TYPE,
     "SupersededBecause": SUPERSEDED_BECAUSE,
     "Relation": RELATION,
     "ReviewStatus": REVIEW_STATUS,

@@ -125,7 +125,8 @@ def live_server(app, database_url, committed_db, tmp_path):
     """
     # SERVER_NAME off: the browser addresses the server as 127.0.0.1:<port>, not "localhost".
     live_app = create_app(conftest.test_config(database_url, WTF_CSRF_ENABLED=True, SERVER_NAME=None,
-                                               LETTERS_DIR=str(tmp_path / "letters")))
+                                               LETTERS_DIR=str(tmp_path / "letters"),
+                                               EVIDENCE_DIR=str(tmp_path / "evidence")))
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -83,7 +83,8 @@ def app(database_url, tmp_path_factory):
     auth_services._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     # Rendered letters go to a scratch folder, not the checkout's instance/.
     letters_dir = tmp_path_factory.mktemp("letters")
-    application = create_app(test_config(database_url, LETTERS_DIR=str(letters_dir)))
+    evidence_dir = tmp_path_factory.mktemp("evidence")
+    application = create_app(test_config(database_url, LETTERS_DIR=str(letters_dir), EVIDENCE_DIR=str(evidence_dir)))
     with application.app_context():
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     return application

@@ -37,7 +37,7 @@ def test_incharge_logs_follow_up_and_records_submission_on_a_phone(app, phone, t
     assert phone.overflow() <= OVERFLOW_TOLERANCE, "the queue is wider than a 360 px screen"
 
     # Open the case from its reference link in the queue.
-    page.locator(".queue-list").get_by_role("link", name=reference).click()
+    page.get_by_test_id("queue").get_by_role("link", name=reference).click()
     page.wait_for_url(f"{phone.base_url}/cases/{case_id}")
     status = page.get_by_test_id("status")
     expect(status).to_have_text("Documented")
@@ -136,7 +136,7 @@ def test_a_hindi_speaking_incharge_logs_a_follow_up_in_hindi(app, browser, live_
         expect(page.locator("html")).to_have_attribute("lang", "hi")
         phone.fits("the Hindi queue")
 
-        page.locator(".queue-list").get_by_role("link", name=reference).click()
+        page.get_by_test_id("queue").get_by_role("link", name=reference).click()
         page.wait_for_url(f"{phone.base_url}/cases/{case_id}")
         expect(page.get_by_test_id("status")).to_have_text(hi["Documented"])
         phone.fits("the Hindi case page")

@@ -10,6 +10,7 @@ missing id. A refused POST (with a payload that would succeed for an allowed use
 change nothing in the database; one allowed user then sends the same payload and it works,
 which proves the refused attempts were real.
 """
+import io
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -21,8 +22,11 @@ import sqlalchemy as sa
 
 from caseflow.auth.models import User
 from caseflow.db import today
+from caseflow.evidence import services as evidence_services
+from caseflow.evidence.files import prepare
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday
+from tests import evidence_support
 from tests.conftest import PASSWORD, Auth
 from tests.letters_support import matrix_letters
 
@@ -86,6 +90,11 @@ ROUTES = {
     "cases.step": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {"verify-version": obj.version}),
     "cases.follow_up": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
         "fu-version": obj.version, "fu-office": 0, "fu-channel": "phone", "fu-response": "Will reply next week"}),
+    "cases.attach": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
+        "ev-file": (io.BytesIO(evidence_support.photo()), "photo.jpg"), "ev-caption": "Receipt"}),
+    # Evidence files: only inside the viewer's areas, like the case they belong to.
+    "evidence.download": Route(CASEWORK),
+    "evidence.thumbnail": Route(CASEWORK),
     "cases.assign": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
         "as-version": obj.version, "as-assignee": o.incharge}),
     "beneficiaries.new": Route(CASEWORK, post=lambda o, obj, c: {
@@ -162,7 +171,7 @@ ROUTES = {
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.
 SCOPED_ARGS = {"case_id": "case", "beneficiary_id": "person", "object_id": "case", "report_id": "bias_report",
-               "letter_id": "letter"}
+               "letter_id": "letter", "file_id": "evidence"}
 ADMIN_ARGS = {"area_id": "gp", "user_id": "other_user", "kind_id": "sarpanch_kind", "office_id": "sarpanch_office",
               "scheme_id": "scheme", "holiday_id": "holiday", "state_id": "state"}
 FIXED_ARGS = {"trigger": "verify", "object_type": "cases", "step": "take"}
@@ -194,6 +203,9 @@ def objs(app, world, tmp_path, monkeypatch):
         bias_reports = {district: _bias_report(world, actor, settlement) for district, actor, settlement in (
             ("shr", world.incharge, world.village), ("rsn", world.other_incharge, world.other_village))}
         letters = matrix_letters(world)
+        evidence = {district: evidence_services.attach(case, actor, prepare(evidence_support.photo()))
+                    for district, case, actor in (("shr", shr_case, world.incharge),
+                                                  ("rsn", rsn_case, world.other_incharge))}
         db.session.commit()
 
         def ns(obj):
@@ -207,6 +219,7 @@ def objs(app, world, tmp_path, monkeypatch):
             janpad_kind=world.kinds["janpad_ceo"].id, village=world.village.id, district=world.district.id,
             other_district=world.other_district.id, incharge=world.incharge.id,
             bias_report={k: ns(v) for k, v in bias_reports.items()},
+            evidence={k: ns(v) for k, v in evidence.items()},
             **{name: {k: ns(v) for k, v in group.items()} for name, group in letters.items()},
         )
 

@@ -118,3 +118,27 @@ def name_key(text: str) -> str:
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     words = re.findall(r"[a-z]+", text)
     return " ".join(_fold_word(w) for w in words)
+
+
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+_ASPIRATED = re.compile(r"(?<=[bcdgjkpt])h")
+
+# A name's words are searched one by one (any order); longer names are cut so a pasted
+# paragraph cannot make a person's row grow without bound.
+MAX_NAME_TOKENS = 6
+
+
+def skeleton(word_key: str) -> str:
+    """A looser key of one folded word, for spelling slack beyond name_key's: the first letter
+    and the consonants, aspiration dropped ("Sunita", "Sonita", "Suneeta" -> "snt";
+    "Radha", "Rada" -> "rd"), so a vowel or an "h" written differently still finds the person."""
+    if not word_key:
+        return ""
+    rest = _ASPIRATED.sub("", word_key[1:])
+    rest = _VOWEL_RUN.sub("", rest)
+    return re.sub(r"([a-z])\1+", r"\1", word_key[0] + rest)
+
+
+def name_tokens(text: str) -> list[tuple[str, str]]:
+    """(key, skeleton) of each word of a name, in order: the rows a person's name is found by."""
+    return [(word, skeleton(word)) for word in name_key(text).split()[:MAX_NAME_TOKENS]]

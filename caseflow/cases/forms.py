@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Optional
 from caseflow.cases.models import CloseReason
 from caseflow.cases.workflow import may_override_confirmation
 from caseflow.db import today
+from caseflow.evidence.forms import caption_field, file_field
 from caseflow.forms import DateField, Form, not_future, reference_field, text_field, textarea_field
 from caseflow.labels import CHANNEL as CHANNEL_LABELS
 from caseflow.labels import CLOSE_REASON as CLOSE_REASON_LABELS
@@ -39,6 +40,8 @@ class FollowUpForm(VersionedForm):
     response = textarea_field(_l("What they said"), DataRequired(), max_length=4000)
     promised_date = DateField(_l("Date promised for action"), validators=[Optional()],
                               description=_l("A promised date becomes the next due date."))
+    file = file_field(_l("Photo or PDF (optional)"))
+    caption = caption_field()
 
 
 class VerifyForm(VersionedForm):
@@ -77,6 +80,7 @@ class DeliverForm(VersionedForm):
     beneficiary_confirmed = BooleanField(_l("The beneficiary confirmed receipt"))
     override_reason = textarea_field(_l("Supervisor override: why confirmation is not needed"), Optional(),
                                      max_length=2000)
+    proof_file = file_field(_l("Proof file: a photo or PDF of the proof of delivery"))
 
 
 class CloseForm(VersionedForm):
@@ -115,7 +119,12 @@ def step_form(trigger: str, actor, **kwargs) -> VersionedForm:
 
 def step_data(trigger: str, form: VersionedForm) -> dict:
     """The form's fields as the plain dict the workflow and services take."""
-    data = {name: field.data for name, field in form._fields.items() if name not in ("version", "csrf_token")}
+    data = {name: field.data for name, field in form._fields.items()
+            if name not in ("version", "csrf_token", "proof_file")}
+    if "proof_file" in form._fields:
+        # The machine needs to know only whether a file came with the step (a scheme may require
+        # one); the view attaches it to the step's event.
+        data["proof_file"] = form.proof_file.prepared is not None
     if trigger == "close" and data.get("close_reason"):
         data["close_reason"] = CloseReason(data["close_reason"])
     return data

@@ -1,5 +1,6 @@
 """The case and its append-only timeline of events."""
 import enum
+import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -129,6 +130,11 @@ class Case(db.Model):
         sa.Index("ix_cases_promised", "promised_date", "district_id", "status", "id",
                  postgresql_where=sa.text("promised_date IS NOT NULL"),
                  sqlite_where=sa.text("promised_date IS NOT NULL")),
+        # Search (caseflow.cases.search): the reference's number alone, and the government's
+        # numbers as letters and digits only, each one index look-up.
+        sa.Index("ix_cases_ref_seq", "ref_seq"),
+        sa.Index("ix_cases_application_key", "application_key"),
+        sa.Index("ix_cases_grievance_key", "grievance_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -169,6 +175,12 @@ class Case(db.Model):
     attention: Mapped[Attention | None] = mapped_column(enum_type(Attention, "attention"))
     attention_since: Mapped[date | None]
     version: Mapped[int] = mapped_column(default=1)
+    # Search keys, derived from the columns above on every ORM write (the events below):
+    # the sequence of the reference ("DVG/2026/000092" -> 92), and application_ref and
+    # grievance_ref as letters and digits only, upper case (search_key).
+    ref_seq: Mapped[int | None] = mapped_column(info=MACHINE)
+    application_key: Mapped[str | None] = mapped_column(sa.String(60), info=MACHINE)
+    grievance_key: Mapped[str | None] = mapped_column(sa.String(60), info=MACHINE)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -190,6 +202,34 @@ class Case(db.Model):
         left = self.days_left(on)
         return left is not None and left < 0
 
+
+
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]")
+
+
+def search_key(text: str | None) -> str | None:
+    """A government number as search compares it: ASCII letters and digits, upper case
+    ("cmh/2026 - 0012345" -> "CMH20260012345"). Migration 5ea4c4b10012 computes the same on
+    PostgreSQL as upper(regexp_replace(x, '[^A-Za-z0-9]', '', 'g'))."""
+    if not text:
+        return None
+    return _NOT_ALNUM.sub("", text).upper()[:60] or None
+
+
+def reference_sequence(reference: str | None) -> int | None:
+    """The number at the end of a case reference: 'DVG/2026/000092' -> 92."""
+    tail = (reference or "").rpartition("/")[2]
+    return int(tail) if tail.isascii() and tail.isdigit() and len(tail) <= 9 else None
+
+
+@sa.event.listens_for(Case, "before_insert")
+@sa.event.listens_for(Case, "before_update")
+def _keep_search_keys(_mapper, _connection, case: Case) -> None:
+    # Cheap enough to run on every ORM write; the sweep's set-based UPDATEs (services.write_cases)
+    # change machine values only, never the reference or the government's numbers.
+    case.ref_seq = reference_sequence(case.reference)
+    case.application_key = search_key(case.application_ref)
+    case.grievance_key = search_key(case.grievance_ref)
 
 
 def overdue(on: date) -> sa.ColumnElement[bool]:

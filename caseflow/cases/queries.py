@@ -14,7 +14,6 @@ from flask import g, has_app_context
 from caseflow.areas.models import Area, AreaKind
 from caseflow.auth.models import User
 from caseflow.beneficiaries.models import Beneficiary
-from caseflow.beneficiaries.names import name_key
 from caseflow.cases import counts as kept_counts
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseStatus, overdue
 from caseflow.db import read_only_transaction
@@ -31,8 +30,8 @@ class QueueFilters:
     scheme_id: int | None = None
     settlement_id: int | None = None
     overdue: bool = False
-    search: str = ""
-    after: str | None = None  # keyset cursor, see _parse_cursor
+    search: str = ""  # shown instead of the queue when set (caseflow.cases.search), never a filter of it
+    after: str | None = None  # keyset cursor, see parse_cursor
 
     def statuses(self) -> tuple[CaseStatus, ...] | None:
         if self.status == "all":
@@ -57,23 +56,10 @@ def _base(user: User, filters: QueueFilters, on: date) -> sa.Select:
         query = query.where(Case.area_id == filters.settlement_id)
     if filters.overdue:
         query = query.where(overdue(on))
-    if filters.search:
-        query = query.where(_search_clause(filters.search))
     return query
 
 
-def _search_clause(text: str) -> sa.ColumnElement[bool]:
-    text = text.strip()
-    by_reference = Case.reference.like(text.upper().replace("%", "").replace("_", r"\_") + "%", escape="\\")
-    key = name_key(text)
-    people = sa.select(Beneficiary.id).where(
-        sa.or_(Beneficiary.name.contains(text, autoescape=True),
-               *([Beneficiary.name_key.contains(key, autoescape=True)] if key else []))
-    )
-    return sa.or_(by_reference, Case.beneficiary_id.in_(people))
-
-
-def _parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
+def parse_cursor(cursor: str | None) -> tuple[str, date | None, int] | None:
     """'d.YYYY-MM-DD.id' (among cases with a due date) or 'n.id' (among those without)."""
     if not cursor:
         return None
@@ -99,7 +85,7 @@ def queue(user: User, filters: QueueFilters, on: date, page_size: int = 50) -> Q
     statuses = filters.statuses()
     if statuses:
         base = base.where(Case.status.in_(statuses))
-    after = _parse_cursor(filters.after)
+    after = parse_cursor(filters.after)
     cases: list[QueueRow] = []
     if after is None or after[0] == "d":
         dated = base.where(Case.due_date.is_not(None))
@@ -136,22 +122,32 @@ class QueueRow(NamedTuple):
     area_path: str  # whose state's working week counts the days left
 
 
+def _row_query() -> sa.Select:
+    return sa.select(Case.id, Case.reference, Case.status, Case.level, Case.due_date, Beneficiary.name, Scheme.code,
+                     Area.name_en, Area.name_hi, LadderLevel.time_limit_days, Case.area_path)
+
+
+def _joined(query: sa.Select) -> sa.Select:
+    return (query.join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
+            .join(Scheme, Scheme.id == Case.scheme_id)
+            .join(Area, Area.id == Case.area_id)
+            .outerjoin(LadderLevel, sa.and_(LadderLevel.scheme_id == Case.scheme_id, LadderLevel.level == Case.level)))
+
+
 def _rows(page: sa.Select, order: tuple) -> list[QueueRow]:
     """The cases `page` selects (ids, in index order, limited), with what each row shows, in
     one statement: the page is read off its index first, then joined to the names and codes."""
     ids = page.subquery()
-    query = (
-        sa.select(Case.id, Case.reference, Case.status, Case.level, Case.due_date, Beneficiary.name, Scheme.code,
-                  Area.name_en, Area.name_hi, LadderLevel.time_limit_days, Case.area_path)
-        .select_from(ids)
-        .join(Case, Case.id == ids.c.id)
-        .join(Beneficiary, Beneficiary.id == Case.beneficiary_id)
-        .join(Scheme, Scheme.id == Case.scheme_id)
-        .join(Area, Area.id == Case.area_id)
-        .outerjoin(LadderLevel, sa.and_(LadderLevel.scheme_id == Case.scheme_id, LadderLevel.level == Case.level))
-        .order_by(*order)
-    )
+    query = _joined(_row_query().select_from(ids).join(Case, Case.id == ids.c.id)).order_by(*order)
     return [QueueRow(*row) for row in db.session.execute(query)]
+
+
+def rows_by_id(ids: list[int]) -> dict[int, QueueRow]:
+    """What a queue row shows of each of these cases (already scoped by the caller), by id."""
+    if not ids:
+        return {}
+    query = _joined(_row_query().select_from(Case)).where(Case.id.in_(ids))
+    return {row[0]: QueueRow(*row) for row in db.session.execute(query)}
 
 
 def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]:
@@ -161,7 +157,7 @@ def status_counts(user: User, filters: QueueFilters, on: date) -> dict[str, int]
     the triggers keep (caseflow.cases.counts): a state's million cases cost what 50 rows cost.
     Anything narrower is counted, off the same indexes the page uses.
     """
-    districts = _whole_districts(user) if not (filters.settlement_id or filters.overdue or filters.search) else False
+    districts = _whole_districts(user) if not (filters.settlement_id or filters.overdue) else False
     if districts is not False:
         counts, summed = kept_counts.status_counts(districts, filters.scheme_id)
         if kept_counts.due_for_compaction(summed) and read_only_transaction.get():

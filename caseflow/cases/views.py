@@ -1,4 +1,5 @@
-"""Case pages: the queue, opening a case, the case page, lifecycle steps and follow-ups."""
+"""Case pages: the queue, opening a case, the case page, lifecycle steps, follow-ups and the
+evidence files attached to them (stored and served by caseflow.evidence)."""
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -16,11 +17,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.exceptions import HTTPException
 
-from caseflow.areas.models import Office
+from caseflow.areas.models import Area, Office
 from caseflow.auth.models import Role, User
 from caseflow.beneficiaries.models import Beneficiary
 from caseflow.cases import cached, queries, routing, services, workflow
+from caseflow.cases import search as search_kinds
 from caseflow.cases.forms import (
     CHANNEL_LABELS,
     CLOSE_REASON_LABELS,
@@ -33,16 +37,32 @@ from caseflow.cases.forms import (
 )
 from caseflow.cases.models import Case, CaseStatus, Channel
 from caseflow.cases.panels import panels_for
+from caseflow.cases.search import search as search_cases
 from caseflow.db import today
+from caseflow.evidence import services as evidence
+from caseflow.evidence.files import Prepared
+from caseflow.evidence.forms import EvidenceForm
+from caseflow.evidence.models import EvidenceKind
+from caseflow.exceptions import Refused
 from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
+from caseflow.inputs import accepts_files, db_int
 from caseflow.schemes.models import Scheme
 from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("cases", __name__)
 SEARCH_KEY = "queue_search"
+# How a search result was found, shown beside it.
+MATCH_LABELS = {
+    search_kinds.REFERENCE: _l("Reference number"),
+    search_kinds.MOBILE: _l("Mobile number"),
+    search_kinds.AADHAAR: _l("Aadhaar last 4 digits"),
+    search_kinds.NUMBER: _l("Application or grievance number"),
+    search_kinds.NAME: _l("Name"),
+    search_kinds.SIMILAR_NAME: _l("Similar name"),
+}
 CHANGED = _l("This case changed")
 
 
@@ -53,20 +73,64 @@ def _caseworkers_only():
         abort(403)
 
 
-def _filters() -> queries.QueueFilters:
+# The queue's filters and place live in the (signed) session cookie, so a visit to "My queue",
+# a case's "Back to queue" or a search finds the queue as it was left.
+FILTERS_KEY = "queue_filters"
+PLACE_KEY = "queue_after"
+_FILTER_ARGS = ("status", "scheme", "settlement", "overdue")
+_STATUSES = frozenset({"open", "all"} | {s.value for s in CaseStatus})
+
+
+def _chosen_filters() -> dict[str, str]:
+    """The filters in the URL when it names any (and they are remembered), else the remembered ones."""
     args = request.args
-    status = args.get("status", "open")
-    if status not in {"open", "all"} | {s.value for s in CaseStatus}:
+    if any(key in args for key in _FILTER_ARGS):
+        chosen = {key: args.get(key, "")[:20] for key in _FILTER_ARGS}
+        if session.get(FILTERS_KEY) != chosen:
+            session[FILTERS_KEY] = chosen
+        return chosen
+    stored = session.get(FILTERS_KEY)
+    if not isinstance(stored, dict):
+        return {}
+    return {key: value for key, value in stored.items() if key in _FILTER_ARGS and isinstance(value, str)}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return db_int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters() -> queries.QueueFilters:
+    chosen = _chosen_filters()
+    status = chosen.get("status") or "open"
+    if status not in _STATUSES:
         status = "open"
+    after = request.args.get("after") or None
+    if after is not None and queries.parse_cursor(after) is None:
+        after = None
+    # Remembered for the case page's "Back to queue" (a due date and a case id: nothing personal).
+    if session.get(PLACE_KEY) != after:
+        if after:
+            session[PLACE_KEY] = after
+        else:
+            session.pop(PLACE_KEY, None)
     return queries.QueueFilters(
         status=status,
-        scheme_id=args.get("scheme", type=int),
-        settlement_id=args.get("settlement", type=int),
-        overdue=args.get("overdue") == "1",
+        scheme_id=_int_or_none(chosen.get("scheme")),
+        settlement_id=_int_or_none(chosen.get("settlement")),
+        overdue=chosen.get("overdue") == "1",
         # The search text may be a person's name: it travels in the session, never the URL.
         search=_stored_search(),
-        after=args.get("after"),
+        after=after,
     )
+
+
+def queue_place() -> str:
+    """The URL of the queue page the user last looked at, filters and page (for "Back to queue")."""
+    after = session.get(PLACE_KEY)
+    return url_for("cases.queue", after=after if isinstance(after, str) else None)
 
 
 def _stored_search() -> str:
@@ -99,12 +163,25 @@ def queue():
     filters = _filters()
     on = today()
     locale = _locale()
-    page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
-    counts = queries.status_counts(current_user, filters, on)
+    found = None
+    if filters.search:
+        found = search_cases(current_user, filters.search)
+        page = queries.QueuePage(cases=[], next_cursor=None)
+    else:
+        page = queries.queue(current_user, filters, on, current_app.config["QUEUE_PAGE_SIZE"])
+    settlement_name = None
+    if filters.settlement_id:
+        area = db.session.get(Area, filters.settlement_id)
+        if area is not None and path_in_scope(current_user, area.path):
+            settlement_name = area.name_hi if locale == "hi" else area.name_en
+    counts = {} if found is not None else queries.status_counts(current_user, filters, on)
     schemes = db.session.execute(sa.select(Scheme.id, Scheme.code).order_by(Scheme.code)).all()
     return render_template(
         "cases/queue.html",
         page=page,
+        found=found,
+        match_labels=MATCH_LABELS,
+        settlement_name=settlement_name,
         counts=counts,
         filters=filters,
         schemes=schemes,
@@ -126,8 +203,8 @@ def search():
         session.pop(SEARCH_KEY, None)
     else:
         session[SEARCH_KEY] = text
-    keep = {k: v for k, v in request.args.items() if k in ("status", "scheme", "settlement", "overdue")}
-    return redirect(url_for("cases.queue", **keep))
+    # The filters are remembered in the session: the queue comes back as it was.
+    return redirect(url_for("cases.queue"))
 
 
 @bp.route("/beneficiaries/<int:beneficiary_id>/cases/new", methods=["GET", "POST"])
@@ -201,17 +278,32 @@ def _assign_form(case: Case, formdata=None) -> AssignForm:
     return form
 
 
-def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, status: int = 200):
+def _render_case(case: Case, *, step_forms=None, followup=None, assign=None, attach=None, status: int = 200):
     # One routing memo for the page: the step buttons' guards, the responsible office, the
     # follow-up form's offices and the escalation panel all ask about the same ladder.
     with routing.using():
-        return _render_case_page(case, step_forms=step_forms, followup=followup, assign=assign, status=status)
+        return _render_case_page(case, step_forms=step_forms, followup=followup, assign=assign, attach=attach,
+                                 status=status)
 
 
-def _render_case_page(case: Case, *, step_forms, followup, assign, status: int):
+def _timeline(events, files) -> tuple[list, dict]:
+    """The timeline, newest first: the events, with the files attached to the case itself merged
+    in by time; and the files attached to each event, by event id (shown under it)."""
+    by_event: dict[int, list] = {}
+    loose = []
+    for f in files:
+        (by_event.setdefault(f.event_id, []) if f.event_id else loose).append(f)
+    items = [("event", e.at, e.id, e) for e in events] + [("file", f.at, f.id, f) for f in loose]
+    items.sort(key=lambda item: (item[1], item[0] == "file", item[2]), reverse=True)
+    return [(kind, obj) for kind, _at, _id, obj in items], by_event
+
+
+def _render_case_page(case: Case, *, step_forms, followup, assign, attach, status: int):
     on = today()
     office, level = _responsible(case)
     events = case.events  # one query; actors and offices are joined
+    files = evidence.for_case(case.id)
+    timeline, files_by_event = _timeline(events, files)
     assignee_ids = {e.details.get("assignee_id") for e in events if e.details}
     assignee_ids.discard(None)
     assignee_names = dict(
@@ -226,6 +318,10 @@ def _render_case_page(case: Case, *, step_forms, followup, assign, status: int):
         level=level,
         standing=queries.sla_standing(case, on),
         events=events,
+        timeline=timeline,
+        files=files,
+        files_by_event=files_by_event,
+        attach=attach or EvidenceForm(formdata=None, prefix="ev"),
         assignee_names=assignee_names,
         step_forms=step_forms or _step_forms(case),
         step_labels=workflow.LABELS,
@@ -237,6 +333,7 @@ def _render_case_page(case: Case, *, step_forms, followup, assign, status: int):
         close_reason_labels=CLOSE_REASON_LABELS,
         format_mobile=format_mobile,
         today=on,
+        queue_url=queue_place(),
     ), status
 
 
@@ -247,6 +344,7 @@ def show(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/do/<trigger>")
+@accepts_files
 def step(case_id: int, trigger: str):
     if trigger not in STEP_FORMS:
         abort(404)
@@ -258,34 +356,53 @@ def step(case_id: int, trigger: str):
             return stale_page(url_for("cases.show", case_id=case.id), unsent, what=CHANGED)
         flash(_("The action was not taken: check the highlighted fields."), "error")
         return _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422)
-    commit(lambda: services.transition(case, current_user, trigger, step_data(trigger, form),
-                                       expected_version=form.expected_version),
-           refused=lambda: _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422),
-           back=url_for("cases.show", case_id=case.id), unsent=unsent, what=CHANGED)
+    proof = form.proof_file.prepared if "proof_file" in form._fields else None
+
+    def take_step():
+        event = services.transition(case, current_user, trigger, step_data(trigger, form),
+                                    expected_version=form.expected_version)
+        if proof is not None:
+            evidence.attach(case, current_user, proof, kind=EvidenceKind.DELIVERY, event_id=event.id)
+        return event
+
+    _commit_keeping_file(case, proof, None, take_step,
+                         refused=lambda: _render_case(case, step_forms=_step_forms(case, (trigger, form)), status=422),
+                         back=url_for("cases.show", case_id=case.id), unsent=unsent, what=CHANGED)
     flash(_("Done: the case is now “%(status)s”.", status=workflow.status_label(case.status)), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
 
 @bp.post("/cases/<int:case_id>/follow-up")
+@accepts_files
 def follow_up(case_id: int):
     case = load_or_404(Case, case_id, current_user)
-    form = _followup_form(case, formdata=request.form)
+    # The form's fields and its file (an explicit formdata leaves request.files out).
+    form = _followup_form(case, formdata=CombinedMultiDict((request.files, request.form)))
     if not form.validate_on_submit():
         if form.expected_version is not None and form.expected_version != case.version:
             return stale_page(url_for("cases.show", case_id=case.id), form.response.data, what=CHANGED)
         flash(_("The follow-up was not saved: check the highlighted fields."), "error")
         return _render_case(case, followup=form, status=422)
-    commit(lambda: services.log_follow_up(
-               case,
-               current_user,
-               expected_version=form.expected_version,
-               channel=Channel(form.channel.data),
-               response=form.response.data,
-               office_id=form.office.data or None,
-               promised_date=form.promised_date.data,
-           ),
-           refused=lambda: _render_case(case, followup=form, status=422),
-           back=url_for("cases.show", case_id=case.id), unsent=form.response.data, what=CHANGED)
+    prepared = form.file.prepared
+
+    def log():
+        event = services.log_follow_up(
+            case,
+            current_user,
+            expected_version=form.expected_version,
+            channel=Channel(form.channel.data),
+            response=form.response.data,
+            office_id=form.office.data or None,
+            promised_date=form.promised_date.data,
+        )
+        if prepared is not None:
+            evidence.attach(case, current_user, prepared, kind=EvidenceKind.FOLLOW_UP, event_id=event.id,
+                            caption=form.caption.data)
+        return event
+
+    _commit_keeping_file(case, prepared, form.caption.data, log,
+                         refused=lambda: _render_case(case, followup=form, status=422),
+                         back=url_for("cases.show", case_id=case.id), unsent=form.response.data, what=CHANGED)
     flash(_("Follow-up saved."), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
 
@@ -305,3 +422,41 @@ def assign(case_id: int):
            back=url_for("cases.show", case_id=case.id), what=CHANGED)
     flash(_("Case assigned to %(name)s.", name=assignee.display_name), "success")
     return redirect(url_for("cases.show", case_id=case.id), code=303)
+
+
+@bp.post("/cases/<int:case_id>/evidence")
+@accepts_files
+def attach(case_id: int):
+    """A file that belongs to the case itself. No case version is checked: attaching only
+    appends, so it never loses to (or undoes) a change someone else made meanwhile."""
+    case = load_or_404(Case, case_id, current_user)
+    form = EvidenceForm(prefix="ev")
+    if not form.validate_on_submit():
+        flash(_("The file was not attached: see the message by the field."), "error")
+        return _render_case(case, attach=form, status=422)
+    commit(lambda: evidence.attach(case, current_user, form.file.prepared, caption=form.caption.data),
+           refused=lambda: _render_case(case, attach=form, status=422),
+           back=url_for("cases.show", case_id=case.id))
+    flash(_("File attached."), "success")
+    return redirect(url_for("cases.show", case_id=case.id) + "#files", code=303)
+
+
+def _commit_keeping_file(case: Case, prepared: Prepared | None, caption: str | None, call, **kwargs):
+    """`commit(call)`; but when the step is refused as stale (the case changed since the page was
+    loaded), the file that came with it is not lost: it is attached to the case on its own, and
+    the 409 page goes out as usual."""
+    try:
+        return commit(call, **kwargs)
+    except HTTPException as exc:
+        response = getattr(exc, "response", None)
+        if prepared is None or response is None or response.status_code != 409:
+            raise
+        try:
+            evidence.attach(case, current_user, prepared, caption=caption)
+            db.session.commit()
+        except Refused:
+            db.session.rollback()
+            raise exc from None
+        flash(_("The file you sent was kept: it is attached to the case. Reload the case and try the rest "
+                "again."), "warning")
+        raise

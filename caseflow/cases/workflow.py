@@ -132,6 +132,8 @@ def may_override_confirmation(actor) -> bool:
 def _requires_deliver(case, actor, data):
     problems = _need_text(("proof_of_delivery", _l("Proof of delivery is required.")))(case, actor, data)
     _need_date(data, "delivered_on", _l("The delivery date is required."), problems)
+    if case.scheme.proof_file_required and not data.get("proof_file"):
+        problems.append(_l("This scheme needs a proof file: attach a photo or PDF of the proof of delivery."))
     if not data.get("beneficiary_confirmed"):
         if not may_override_confirmation(actor):
             problems.append(_l("The beneficiary must confirm receipt; only a supervisor can override this."))

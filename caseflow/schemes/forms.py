@@ -51,10 +51,12 @@ class SchemeForm(Form):
         description=_l("One document per line."),
     )
     active = BooleanField(_l("Active (new cases may be opened)"))
+    proof_file_required = BooleanField(_l("Recording delivery needs a proof file (a photo or PDF)"))
 
     def fields(self) -> dict:
         return {name: getattr(self, name).data for name in (
-            "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active"
+            "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active",
+            "proof_file_required",
         )}
 
 

@@ -19,6 +19,8 @@ class Scheme(db.Model):
     proof_of_delivery: Mapped[str] = mapped_column(sa.Text)
     documents_required: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # An administrator's choice: recording delivery needs a proof file (photo or PDF) attached.
+    proof_file_required: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     levels: Mapped[list["LadderLevel"]] = relationship(
         back_populates="scheme",
