@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint bench soak translations diagram syscheck
+.PHONY: run test lint bench soak translations diagram syscheck fonts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ run: $(RUNTIME) translations syscheck
 test: $(DEV) translations
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The web pages' WOFF2 subsets of the bundled Noto fonts and their fonts.css (README "Phones and
+# accessibility"); the output is committed, so run this only when the ranges or the TTFs change.
+fonts: $(RUNTIME)
+	$(BIN)/python -m caseflow.webfonts
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -36,11 +36,13 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from caseflow import errors, i18n, security
+    from caseflow import errors, i18n, pages, security, webfonts
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    webfonts.init_app(app)
+    pages.init_app(app)
     errors.init_app(app)
 
     _register_blueprints(app)

@@ -467,7 +467,19 @@ def test_holidays_add_refuse_duplicate_and_delete(app, world, admin):
     with app.app_context():
         holiday = db.session.scalar(sa.select(Holiday))
         assert (holiday.day, holiday.name_en) == (date(2026, 10, 2), "Gandhi Jayanti")
+    # The list's Delete asks first: a page, no deletion, and a form that works without JavaScript.
+    listed = admin.get("/admin/holidays?year=2026")
+    assert f'href="/admin/holidays/{holiday.id}/delete"' in listed.get_data(as_text=True)
+    r = admin.get(f"/admin/holidays/{holiday.id}/delete")
+    assert r.status_code == 200
+    assert "Delete the holiday Gandhi Jayanti on 02/10/2026?" in text_of(r)
+    assert 'name="confirm" value="yes"' in r.get_data(as_text=True)
+    assert _count(app, Holiday) == 1
+    # A POST without the confirmation (an old page, a stray request) deletes nothing.
     r = admin.post(f"/admin/holidays/{holiday.id}/delete")
+    assert r.status_code == 422 and "Nothing was deleted." in text_of(r)
+    assert _count(app, Holiday) == 1
+    r = admin.post(f"/admin/holidays/{holiday.id}/delete", data={"confirm": "yes"})
     assert r.status_code == 302
     assert _count(app, Holiday) == 0
     assert "No holidays in 2026." in text_of(admin.get("/admin/holidays?year=2026"))

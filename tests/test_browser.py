@@ -18,7 +18,7 @@ from caseflow.cases.services import transition
 from caseflow.db import today
 from caseflow.extensions import db
 from caseflow.holidays.services import add_working_days
-from tests.browser_support import OVERFLOW_TOLERANCE, Phone
+from tests.browser_support import OVERFLOW_TOLERANCE, Phone, closed
 from tests.conftest import World
 
 pytestmark = pytest.mark.browser
@@ -157,4 +157,4 @@ def test_a_hindi_speaking_incharge_logs_a_follow_up_in_hindi(app, browser, live_
         phone.fits("the Hindi case page after the follow-up")
         phone.no_problems()
     finally:
-        phone.context.close()
+        closed(phone)

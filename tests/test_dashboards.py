@@ -16,10 +16,10 @@ from caseflow.auth import services as auth_services
 from caseflow.auth.models import Role
 from caseflow.cases.models import OPEN_STATUSES, WAITING_STATUSES, Case, CaseEvent, CaseStatus, EventKind
 from caseflow.dashboards import figures, snapshot
-from caseflow.dashboards.format import indian_number
 from caseflow.dashboards.models import DashboardSnapshot, DashboardTally
 from caseflow.db import fixed_today, local_date, local_midnight, today
 from caseflow.extensions import db
+from caseflow.i18n import number
 from tests.conftest import PASSWORD
 
 BUCKETS = ((0, 7, "0-7"), (8, 30, "8-30"), (31, 90, "31-90"), (91, 180, "91-180"), (181, 10**6, "181+"))
@@ -280,9 +280,11 @@ def test_snapshot_is_idempotent_per_day_and_keeps_the_overdue_history(app, world
         assert points[on].href and all(p.href is None for d, p in points.items() if d != on)
 
 
-def test_indian_digit_grouping():
-    assert [indian_number(n) for n in (0, 999, 1000, 99999, 100000, 1234567, 1000000000, -12345)] == [
-        "0", "999", "1,000", "99,999", "1,00,000", "12,34,567", "1,00,00,00,000", "-12,345"]
+def test_indian_digit_grouping(app):
+    for language in ("en", "hi"):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            assert [number(n) for n in (0, 999, 1000, 99999, 100000, 1234567, 1000000000, -12345)] == [
+                "0", "999", "1,000", "99,999", "1,00,000", "12,34,567", "1,00,00,00,000", "-12,345"]
 
 
 @pytest.mark.browser

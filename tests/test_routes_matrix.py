@@ -138,7 +138,7 @@ ROUTES = {
     "schemes.ladder": Route(ADMIN, post=lambda o, obj, c: {"rows-0-office_kind": o.janpad_kind, "rows-0-days": 20}),
     "holidays.index": Route(ADMIN, post=lambda o, obj, c: {
         "day": "2026-10-02", "name_en": "Gandhi Jayanti", "name_hi": "गांधी जयंती"}),
-    "holidays.delete": Route(ADMIN, get=None, post=lambda o, obj, c: {}),
+    "holidays.delete": Route(ADMIN, post=lambda o, obj, c: {"confirm": "yes"}),  # GET: the confirmation page
     "holidays.week": Route(ADMIN, post=lambda o, obj, c: {"offs": "6", "saturdays": ["2", "4"]}),
     # Supervisors only; an in-charge is refused in scope and gets the usual 404 outside it.
     "audit.trail": Route(CASEWORK, get={"incharge": 403, "other": 403, None: 200}),

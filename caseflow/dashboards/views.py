@@ -11,11 +11,10 @@ from flask_login import current_user, login_required
 from caseflow.cases.models import CaseStatus
 from caseflow.cases.workflow import status_label
 from caseflow.dashboards import figures
-from caseflow.dashboards.format import indian_number
 from caseflow.dashboards.snapshot import PERIODS
 from caseflow.db import today
 from caseflow.escalation.services import latest_run
-from caseflow.i18n import locale_code
+from caseflow.i18n import locale_code, number
 from caseflow.inputs import db_int
 from caseflow.scope import CASE_ROLES
 
@@ -45,6 +44,6 @@ def dashboard():
         areas=figures.area_options(current_user),
         periods=PERIODS,
         last_run=latest_run(),
-        count=indian_number,
+        count=number,
         status_label=lambda value: status_label(CaseStatus(value)),
     )

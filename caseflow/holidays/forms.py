@@ -1,7 +1,7 @@
 """Forms of the calendar pages (holidays, working weeks). What may be saved is `holidays.services`' rule."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from caseflow.forms import Form
@@ -18,7 +18,9 @@ class HolidayForm(Form):
 
 
 class DeleteForm(Form):
-    """No fields: carries the CSRF token of a delete button."""
+    """The confirmation page's form: its CSRF token, and `confirm=yes`, which only that page's
+    button sends, so no other form or stray request deletes a holiday in one tap."""
+    confirm = HiddenField(validators=[AnyOf(["yes"])])
 
 
 class _Checkboxes(SelectMultipleField):

@@ -37,7 +37,7 @@ def _render(form: HolidayForm, status: int):
     ).all()
     states = db.session.scalars(sa.select(Area).where(Area.kind == AreaKind.STATE).order_by(Area.name_en)).all()
     known = services.weeks()
-    return render_template("holidays/holidays.html", form=form, holidays=rows, year=year, delete_form=DeleteForm(),
+    return render_template("holidays/holidays.html", form=form, holidays=rows, year=year,
                            weeks=[(state, describe(known.get(state.id, services.DEFAULT_WEEK))) for state in states]
                            ), status
 
@@ -55,12 +55,15 @@ def index():
     return redirect(url_for(".index", year=holiday.day.year))
 
 
-@bp.post("/<int:holiday_id>/delete")
+@bp.route("/<int:holiday_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(holiday_id: int):
+    """The list's Delete leads to a page that asks first (it works without JavaScript); only
+    that page's button deletes. A holiday taken away moves due dates, so one tap must not do it."""
     holiday = db.get_or_404(Holiday, holiday_id)
-    if not DeleteForm().validate_on_submit():
-        abort(400)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        return render_template("holidays/delete.html", holiday=holiday, form=form), 422 if form.errors else 200
     year, name = holiday.day.year, holiday.name(locale_code())
     commit(lambda: services.delete_holiday(holiday, actor=current_user),
            refused=lambda: redirect(url_for(".index", year=year)), back=url_for(".index", year=year))

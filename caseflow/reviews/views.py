@@ -46,11 +46,11 @@ COUNT_LABELS = {
     "bias_reports": _l("Bias reports filed"),
 }
 STEP_LABELS = {
-    "verify": _l("Identified → documented"),
-    "submit": _l("Documented → submitted"),
+    "verify": _l("From identified to documented"),
+    "submit": _l("From documented to submitted"),
     "escalate": _l("To escalation"),
     "sanction": _l("To sanction"),
-    "deliver": _l("Sanctioned → delivered"),
+    "deliver": _l("From sanctioned to delivered"),
     "close": _l("To closure"),
 }
 
