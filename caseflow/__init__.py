@@ -64,7 +64,7 @@ def _import_models() -> None:
     import importlib
 
     for domain in ("auth", "areas", "schemes", "holidays", "beneficiaries", "cases", "audit", "bias",
-                   "escalation", "letters", "jobs"):
+                   "escalation", "letters", "jobs", "impact"):
         importlib.import_module(f"caseflow.{domain}.models")
     importlib.import_module("caseflow.sequences")
     importlib.import_module("caseflow.marks")
@@ -100,12 +100,13 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.escalation.views import bp as escalation_bp
     from caseflow.health import bp as health_bp
     from caseflow.holidays.views import bp as holidays_bp
+    from caseflow.impact.views import bp as impact_bp
     from caseflow.letters.views import bp as letters_bp
     from caseflow.schemes.views import bp as schemes_bp
     from caseflow.trails.views import bp as audit_bp
 
     for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, users_bp, areas_bp, schemes_bp, holidays_bp,
-               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp):
+               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp, impact_bp):
         app.register_blueprint(bp)
 
 

@@ -197,6 +197,29 @@ LAWFUL_BASIS = Labels({
     "guardian_consent": _l("Consent of a guardian"),
 })
 
+# --- impact -----------------------------------------------------------------------------------
+
+BENEFIT_UNIT = Labels({
+    "one_time": _l("one-time"),
+    "monthly": _l("per month"),
+    "yearly": _l("per year"),
+})
+CONSENT_FORM = Labels({
+    "written": _l("In writing, signed"),
+    "oral": _l("Orally, in front of a witness"),
+    "thumb_impression": _l("Thumb impression on the consent form"),
+})
+PERIOD_KIND = Labels({
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "financial_year": _l("Financial year"),
+    "custom": _l("Custom dates"),
+})
+OUTPUT_FORMAT = Labels({
+    "png": _l("Square image (PNG)"),
+    "pdf": _l("One-page PDF"),
+})
+
 # --- the audit trail --------------------------------------------------------------------------
 
 # Every action `caseflow.audit.services.record` is called with (tests/test_labels.py reads the
@@ -233,6 +256,9 @@ AUDIT_ACTION = Labels({
     "case.transition": _l("Case step"),
     "export.csv": _l("Data exported (CSV)"),
     "holiday.created": _l("Holiday added"),
+    "impact.generated": _l("Impact summary generated"),
+    "impact.story_retracted": _l("Story taken down"),
+    "impact.story_written": _l("Story written"),
     "holiday.deleted": _l("Holiday deleted"),
     "letter.acknowledged": _l("Letter receipt recorded"),
     "letter.dispatched": _l("Letter dispatch recorded"),
@@ -244,6 +270,8 @@ AUDIT_ACTION = Labels({
     "office.updated": _l("Office changed"),
     "office_kind.created": _l("Office kind added"),
     "office_kind.updated": _l("Office kind changed"),
+    "publicity.consent_recorded": _l("Consent to publicity recorded"),
+    "publicity.consent_withdrawn": _l("Consent to publicity withdrawn"),
     "privacy.masked_stored": _l("Aadhaar numbers masked in rows stored before the rule"),
     "scheme.created": _l("Scheme added"),
     "scheme.ladder_set": _l("Escalation ladder set"),
@@ -267,9 +295,11 @@ AUDIT_OBJECT = Labels({
     "bias_reports": _l("Bias report"),
     "cases": _l("Case"),
     "holidays": _l("Holiday"),
+    "impact_stories": _l("Story"),
     "letters": _l("Letter"),
     "office_kinds": _l("Office kind"),
     "offices": _l("Office"),
+    "publicity_consents": _l("Consent to publicity"),
     "schemes": _l("Scheme"),
     "sweep_runs": _l("Escalation sweep"),
     "users": _l("User account"),
@@ -295,6 +325,9 @@ AUDIT_KEY = Labels({
     "day": _l("day"),
     "district_id": _l("district"),
     "elected": _l("elected"),
+    "end": _l("period to"),
+    "format": _l("format"),
+    "given_as": _l("given as"),
     "endpoint": _l("page"),
     "escalated": _l("escalated"),
     "fields": _l("fields"),
@@ -317,6 +350,7 @@ AUDIT_KEY = Labels({
     "office_kind_id": _l("office kind"),
     "overdue_since": _l("overdue since"),
     "parent_id": _l("part of"),
+    "period": _l("period"),
     "promised_date_set": _l("date promised"),
     "reason": _l("reason code"),
     "reveal_id": _l("view"),
@@ -326,6 +360,8 @@ AUDIT_KEY = Labels({
     "settlement_id": _l("settlement"),
     "sha256": _l("PDF fingerprint"),
     "skipped_levels": _l("levels skipped"),
+    "start": _l("period from"),
+    "stories": _l("stories included"),
     "stalled_at_top": _l("stalled at the top"),
     "status": _l("status"),
     "to_level": _l("to level"),
@@ -339,6 +375,10 @@ AUDIT_HIDDEN_KEYS = frozenset({"event_id", "trigger", "from", "to", "method"})
 BY_ENUM: dict[str, Labels] = {
     "AccusedRole": ACCUSED_ROLE,
     "AreaKind": AREA_KIND,
+    "BenefitUnit": BENEFIT_UNIT,
+    "ConsentForm": CONSENT_FORM,
+    "OutputFormat": OUTPUT_FORMAT,
+    "PeriodKind": PERIOD_KIND,
     "Attention": ATTENTION,
     "BiasKind": BIAS_KIND,
     "CaseStatus": CASE_STATUS,

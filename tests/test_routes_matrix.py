@@ -155,6 +155,17 @@ ROUTES = {
     # Escalation: the flagged-case lists are scoped like the queue; sending back is for supervisors.
     "escalation.stalled": Route(CASEWORK),
     "escalation.configuration": Route(CASEWORK),
+    # Impact: summaries of areas in scope (the default area is the user's own); consent and stories
+    # on a resolved case of each district whose beneficiary agreed to publicity and has a story.
+    "impact.summary": Route(CASEWORK),
+    "impact.card": Route(CASEWORK),
+    "impact.sheet": Route(CASEWORK),
+    "impact.consent": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
+        "given_as": "oral", "note": "Witness: neighbour", "understood": "y"}),
+    "impact.withdraw": Route(CASEWORK, get=None, post_code=303, scoped_as="told_person", post=lambda o, obj, c: {}),
+    "impact.story": Route(CASEWORK, get=None, post_code=303, scoped_as="told_case",
+                          post=lambda o, obj, c: {"text": "The house was built before the monsoon."}),
+    "impact.retract": Route(CASEWORK, get=None, post_code=303, scoped_as="told_case", post=lambda o, obj, c: {}),
 }
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.
@@ -191,6 +202,8 @@ def objs(app, world, tmp_path, monkeypatch):
         bias_reports = {district: _bias_report(world, actor, settlement) for district, actor, settlement in (
             ("shr", world.incharge, world.village), ("rsn", world.other_incharge, world.other_village))}
         letters = matrix_letters(world)
+        told = {"shr": _told_case(world, world.incharge, world.village),
+                "rsn": _told_case(world, world.other_incharge, world.other_village)}
         db.session.commit()
 
         def ns(obj):
@@ -204,8 +217,21 @@ def objs(app, world, tmp_path, monkeypatch):
             janpad_kind=world.kinds["janpad_ceo"].id, village=world.village.id, district=world.district.id,
             other_district=world.other_district.id, incharge=world.incharge.id,
             bias_report={k: ns(v) for k, v in bias_reports.items()},
+            told_case={k: ns(v) for k, v in told.items()}, told_person={k: ns(v.beneficiary) for k, v in told.items()},
             **{name: {k: ns(v) for k, v in group.items()} for name, group in letters.items()},
         )
+
+
+def _told_case(world, actor, settlement):
+    """A resolved case whose beneficiary agreed to publicity, with a story (caseflow.impact)."""
+    from caseflow.impact.models import ConsentForm
+    from caseflow.impact.services import record_consent, write_story
+
+    case = world.case(person=world.person(name="Janki Bai", settlement=settlement, actor=actor), actor=actor,
+                      status="resolved")
+    record_consent(case.beneficiary, actor=actor, given_as=ConsentForm.WRITTEN, note=None)
+    write_story(case, actor=actor, text="Janki Bai's house is built.")
+    return case
 
 
 def _bias_report(world, actor, settlement):

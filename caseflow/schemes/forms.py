@@ -10,6 +10,7 @@ from wtforms import Form as SubForm  # a ladder row: a plain sub-form, no CSRF o
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from caseflow.forms import Form, not_aadhaar
+from caseflow.schemes.models import BenefitUnit
 
 LADDER_ROWS = 6
 
@@ -51,11 +52,28 @@ class SchemeForm(Form):
         description=_l("One document per line."),
     )
     active = BooleanField(_l("Active (new cases may be opened)"))
+    benefit_value = IntegerField(
+        _l("Benefit value (₹, optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100_000_000, message=_l("A whole number of rupees above 0."))],
+        description=_l("What one household receives, e.g. 120000 one-time for a house, 600 per month for a pension. "
+                       "The impact summary multiplies it by the households served."),
+    )
+    benefit_unit = SelectField(_l("Paid"), default="", choices=[
+        ("", "—"), *[(unit.value, unit.label) for unit in BenefitUnit]])
+
+    def validate_benefit_unit(self, field):
+        if self.benefit_value.data is not None and not field.data:
+            raise ValidationError(_l("Say whether the value is paid once, per month or per year."))
+        if field.data and self.benefit_value.data is None and not self.benefit_value.errors:
+            raise ValidationError(_l("Give the value, or choose — for a scheme without one."))
 
     def fields(self) -> dict:
-        return {name: getattr(self, name).data for name in (
-            "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active"
+        fields = {name: getattr(self, name).data for name in (
+            "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active",
+            "benefit_value",
         )}
+        fields["benefit_unit"] = BenefitUnit(self.benefit_unit.data) if self.benefit_unit.data else None
+        return fields
 
 
 class LadderRowForm(SubForm):
