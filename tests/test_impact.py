@@ -325,3 +325,21 @@ def test_scheme_form_keeps_the_benefit_value(app, world, client, auth):
         assert (scheme.benefit_value, scheme.benefit_unit) == (600, BenefitUnit.MONTHLY)
         scheme_id = scheme.id
     assert '<option selected value="monthly">' in client.get(f"/admin/schemes/{scheme_id}").get_data(as_text=True)
+
+
+def test_a_full_aadhaar_number_in_a_story_is_masked(app, world, ctx):
+    from tests.test_case_services import AADHAAR
+
+    people, cases = _served_village(world)
+    services.record_consent(people[0], actor=world.incharge, given_as=ConsentForm.ORAL, note=f"Card {AADHAAR}")
+    story = services.write_story(cases[0], actor=world.incharge, text=f"Her Aadhaar {AADHAAR} was linked.")
+    db.session.flush()
+    db.session.refresh(story)
+    assert AADHAAR not in story.text and "XXXX XXXX 0124" in story.text
+    assert "0124" in _outputs(world) and "6789" not in _outputs(world)
+
+
+def test_syscheck_names_poppler_for_the_card():
+    from caseflow import syscheck
+
+    assert syscheck.missing_packages(lambda lib: lib, which=lambda program: None) == ["poppler-utils"]
