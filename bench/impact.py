@@ -4,7 +4,8 @@
 
 Runs `caseflow.impact.summary.summarise` in-process (no HTTP) for the whole state over a
 financial year (the largest a supervisor asks for), one district over a quarter and one block
-over a month, prints the best and median of `--runs` runs, and the query plan of each statement
+over a month, prints the best and median of `--runs` runs, the time to draw the district's
+PNG card and PDF sheet, and the query plan of each statement
 (EXPLAIN QUERY PLAN on SQLite, EXPLAIN ANALYZE on PostgreSQL) so the covering index
 ix_cases_delivered can be seen at work. Measures; asserts nothing.
 """
@@ -21,7 +22,7 @@ def measure(kind: str, cases: int, runs: int) -> None:
 
     from caseflow.areas.models import Area, AreaKind
     from caseflow.extensions import db
-    from caseflow.impact import periods
+    from caseflow.impact import output, periods
     from caseflow.impact.summary import summarise
 
     database = generate.ensure(kind, cases)
@@ -53,6 +54,16 @@ def measure(kind: str, cases: int, runs: int) -> None:
             print(f"{name:24} {period.start}..{period.end}: best {min(timings):7.1f} ms, "
                   f"median {statistics.median(timings):7.1f} ms; households {result.households!r}, "
                   f"settlements {result.settlements!r}, schemes {len(result.rows)}")
+        district_summary = summarise(district, scenarios[1][2])
+        for name, make in (("PNG card", output.card_png), ("PDF sheet", output.sheet_pdf)):
+            make(district_summary, [], "hi")  # fonts loaded once per process
+            timings = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                make(district_summary, [], "hi")
+                timings.append((time.perf_counter() - started) * 1000)
+            print(f"{name:24} district, quarter, Hindi: best {min(timings):7.1f} ms, "
+                  f"median {statistics.median(timings):7.1f} ms")
         conn = db.session.connection()  # the session's own: on SQLite it already holds the lock
         for statement, parameters in list(statements):
             if not statement.lstrip().upper().startswith("SELECT") or "cases" not in statement:
