@@ -343,3 +343,12 @@ def test_syscheck_names_poppler_for_the_card():
     from caseflow import syscheck
 
     assert syscheck.missing_packages(lambda lib: lib, which=lambda program: None) == ["poppler-utils"]
+
+
+def test_the_database_holds_a_value_and_its_unit_together(app, world, ctx):
+    from sqlalchemy.exc import IntegrityError
+
+    for value, unit in ((600, None), (None, "monthly"), (0, "monthly"), (600, "weekly")):
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.execute(sa.text("UPDATE schemes SET benefit_value = :v, benefit_unit = :u WHERE id = :id"),
+                               {"v": value, "u": unit, "id": world.scheme.id})

@@ -79,23 +79,24 @@ def upgrade():
                 big.add_check('schemes', name, condition)
             big.create_index('ix_cases_delivered', 'cases', _DELIVERED)
         return
-    with op.batch_alter_table('schemes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('benefit_value', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('benefit_unit', sa.String(length=12), nullable=True))
-        for name, condition in _CHECKS:
-            batch_op.create_check_constraint(name[len('ck_schemes_'):], condition)
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.create_index('ix_cases_delivered', _DELIVERED, unique=False)
+    # SQLite: plain ADD COLUMN with the CHECKs as column constraints, not a batch copy of the
+    # table: a copy drops `schemes`, which the rows of cases and ladders refer to.
+    op.execute(f"ALTER TABLE schemes ADD COLUMN benefit_value INTEGER "
+               f"CONSTRAINT {_CHECKS[2][0]} CHECK ({_CHECKS[2][1]})")
+    op.execute(f"ALTER TABLE schemes ADD COLUMN benefit_unit VARCHAR(12) "
+               f"CONSTRAINT {_CHECKS[0][0]} CHECK ({_CHECKS[0][1]}) "
+               f"CONSTRAINT {_CHECKS[1][0]} CHECK ({_CHECKS[1][1]})")
+    op.create_index('ix_cases_delivered', 'cases', _DELIVERED, unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_index('ix_cases_delivered')
-    with op.batch_alter_table('schemes', schema=None) as batch_op:
+    op.drop_index('ix_cases_delivered', table_name='cases')
+    if big.is_postgres():
         for name, _ in reversed(_CHECKS):
-            batch_op.drop_constraint(name[len('ck_schemes_'):], type_='check')
-        batch_op.drop_column('benefit_unit')
-        batch_op.drop_column('benefit_value')
+            op.drop_constraint(name, 'schemes', type_='check')
+    # benefit_unit first: its CHECK names benefit_value (SQLite drops a column with its own CHECKs).
+    op.execute("ALTER TABLE schemes DROP COLUMN benefit_unit")
+    op.execute("ALTER TABLE schemes DROP COLUMN benefit_value")
     op.drop_index(op.f('ix_impact_stories_case_id'), table_name='impact_stories')
     op.drop_index(op.f('ix_impact_stories_beneficiary_id'), table_name='impact_stories')
     op.drop_index('ix_impact_stories_area', table_name='impact_stories')
