@@ -58,8 +58,10 @@ class SchemeForm(Form):
         description=_l("What one household receives, e.g. 120000 one-time for a house, 600 per month for a pension. "
                        "The impact summary multiplies it by the households served."),
     )
-    benefit_unit = SelectField(_l("Paid"), default="", choices=[
-        ("", "—"), *[(unit.value, unit.label) for unit in BenefitUnit]])
+    # The column holds a BenefitUnit or None, the select its code or "" (WTForms leaves None uncoerced).
+    benefit_unit = SelectField(_l("Paid"), default="", coerce=lambda v: getattr(v, "value", v),
+                               filters=[lambda v: "" if v is None else v],
+                               choices=[("", "—"), *[(unit.value, unit.label) for unit in BenefitUnit]])
 
     def validate_benefit_unit(self, field):
         if self.benefit_value.data is not None and not field.data:

@@ -49,8 +49,6 @@ def new():
 def edit(scheme_id: int):
     scheme = db.get_or_404(Scheme, scheme_id)
     form = SchemeForm(obj=scheme)
-    if request.method == "GET" and scheme.benefit_unit is not None:
-        form.benefit_unit.data = scheme.benefit_unit.value  # the select holds the code, the column the enum
     if not form.validate_on_submit():
         return _render_form(form, scheme_id, 422 if form.errors else 200)
     commit(lambda: services.save_scheme(scheme, **form.fields(), actor=current_user),

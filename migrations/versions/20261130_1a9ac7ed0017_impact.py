@@ -91,10 +91,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_cases_delivered', table_name='cases')
-    if big.is_postgres():
-        for name, _ in reversed(_CHECKS):
-            op.drop_constraint(name, 'schemes', type_='check')
-    # benefit_unit first: its CHECK names benefit_value (SQLite drops a column with its own CHECKs).
+    # The CHECKs go with their columns (PostgreSQL drops a constraint with a column it names;
+    # SQLite a column with its own column constraints): benefit_unit first, its CHECK names both.
     op.execute("ALTER TABLE schemes DROP COLUMN benefit_unit")
     op.execute("ALTER TABLE schemes DROP COLUMN benefit_value")
     op.drop_index(op.f('ix_impact_stories_case_id'), table_name='impact_stories')
