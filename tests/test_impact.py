@@ -318,13 +318,21 @@ def test_scheme_form_keeps_the_benefit_value(app, world, client, auth):
     auth.login(world.admin)
     data = {"code": "NSAP", "name_en": "Old age pension", "name_hi": "वृद्धावस्था पेंशन", "department": "Social Justice",
             "proof_of_delivery": "First credit", "active": "y", "benefit_value": "600"}
-    assert client.post("/admin/schemes/new", data=data).status_code == 422  # value without its unit
+    assert client.post("/admin/schemes/new", data={**data, "benefit_unit": "weekly"}).status_code == 422
+    assert client.post("/admin/schemes/new", data={**data, "benefit_value": "0", "benefit_unit": "monthly"}
+                       ).status_code == 422
     assert client.post("/admin/schemes/new", data={**data, "benefit_unit": "monthly"}).status_code == 302
     with app.app_context():
         scheme = db.session.scalars(sa.select(Scheme).where(Scheme.code == "NSAP")).one()
         assert (scheme.benefit_value, scheme.benefit_unit) == (600, BenefitUnit.MONTHLY)
         scheme_id = scheme.id
     assert '<option selected value="monthly">' in client.get(f"/admin/schemes/{scheme_id}").get_data(as_text=True)
+    # No value: no unit, whatever the select says.
+    assert client.post(f"/admin/schemes/{scheme_id}", data={**data, "benefit_value": "", "benefit_unit": "yearly"}
+                       ).status_code == 302
+    with app.app_context():
+        scheme = db.session.get(Scheme, scheme_id)
+        assert (scheme.benefit_value, scheme.benefit_unit) == (None, None)
 
 
 def test_a_full_aadhaar_number_in_a_story_is_masked(app, world, ctx):

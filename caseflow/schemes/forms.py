@@ -58,23 +58,18 @@ class SchemeForm(Form):
         description=_l("What one household receives, e.g. 120000 one-time for a house, 600 per month for a pension. "
                        "The impact summary multiplies it by the households served."),
     )
-    # The column holds a BenefitUnit or None, the select its code or "" (WTForms leaves None uncoerced).
-    benefit_unit = SelectField(_l("Paid"), default="", coerce=lambda v: getattr(v, "value", v),
-                               filters=[lambda v: "" if v is None else v],
-                               choices=[("", "—"), *[(unit.value, unit.label) for unit in BenefitUnit]])
-
-    def validate_benefit_unit(self, field):
-        if self.benefit_value.data is not None and not field.data:
-            raise ValidationError(_l("Say whether the value is paid once, per month or per year."))
-        if field.data and self.benefit_value.data is None and not self.benefit_value.errors:
-            raise ValidationError(_l("Give the value, or choose — for a scheme without one."))
+    # Read only with a value: a scheme without one stores no unit whatever the select says.
+    benefit_unit = SelectField(_l("Paid"), default=BenefitUnit.ONE_TIME.value,
+                               coerce=lambda v: getattr(v, "value", v),
+                               filters=[lambda v: BenefitUnit.ONE_TIME.value if v is None else v],  # column empty
+                               choices=[(unit.value, unit.label) for unit in BenefitUnit])
 
     def fields(self) -> dict:
         fields = {name: getattr(self, name).data for name in (
             "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active",
             "benefit_value",
         )}
-        fields["benefit_unit"] = BenefitUnit(self.benefit_unit.data) if self.benefit_unit.data else None
+        fields["benefit_unit"] = BenefitUnit(self.benefit_unit.data) if self.benefit_value.data is not None else None
         return fields
 
 
