@@ -286,6 +286,7 @@ AUDIT_ACTION = Labels({
     "user.locale_changed": _l("Language changed"),
     "user.password_changed": _l("Password changed"),
     "user.updated": _l("Account changed"),
+    "work_week.changed": _l("Working week changed"),
 })
 # What an entry is about (its object_type: the table name).
 AUDIT_OBJECT = Labels({
@@ -366,6 +367,8 @@ AUDIT_KEY = Labels({
     "status": _l("status"),
     "to_level": _l("to level"),
     "vacant": _l("vacant"),
+    "saturdays_off": _l("Saturdays off"),
+    "weekly_offs": _l("weekly offs"),
 })
 # Bookkeeping keys the audit page does not repeat (the step line already tells from → to).
 AUDIT_HIDDEN_KEYS = frozenset({"event_id", "trigger", "from", "to", "method"})
