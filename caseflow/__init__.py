@@ -66,7 +66,7 @@ def _import_models() -> None:
     import importlib
 
     for domain in ("auth", "areas", "schemes", "holidays", "beneficiaries", "cases", "audit", "bias",
-                   "escalation", "letters", "jobs", "today", "evidence", "reviews", "dashboards"):
+                   "escalation", "letters", "jobs", "today", "evidence", "reviews", "dashboards", "impact"):
         importlib.import_module(f"caseflow.{domain}.models")
     importlib.import_module("caseflow.sequences")
     importlib.import_module("caseflow.marks")
@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.evidence.views import bp as evidence_bp
     from caseflow.health import bp as health_bp
     from caseflow.holidays.views import bp as holidays_bp
+    from caseflow.impact.views import bp as impact_bp
     from caseflow.letters.views import bp as letters_bp
     from caseflow.reviews.views import bp as reviews_bp
     from caseflow.schemes.views import bp as schemes_bp
@@ -111,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from caseflow.trails.views import bp as audit_bp
 
     for bp in (auth_bp, cases_bp, beneficiaries_bp, admin_bp, users_bp, areas_bp, schemes_bp, holidays_bp,
-               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp, today_bp, evidence_bp, reviews_bp, dashboards_bp):
+               health_bp, audit_bp, bias_bp, escalation_bp, letters_bp, today_bp, evidence_bp, reviews_bp, dashboards_bp, impact_bp):
         app.register_blueprint(bp)
 
 

@@ -232,6 +232,28 @@ MEDIA_TYPE = Labels({
     "image/png": _l("Picture (PNG)"),
     "application/pdf": _l("PDF document"),
 })
+# --- impact -----------------------------------------------------------------------------------
+
+BENEFIT_UNIT = Labels({
+    "one_time": _l("one-time"),
+    "monthly": _l("per month"),
+    "yearly": _l("per year"),
+})
+CONSENT_FORM = Labels({
+    "written": _l("In writing, signed"),
+    "oral": _l("Orally, in front of a witness"),
+    "thumb_impression": _l("Thumb impression on the consent form"),
+})
+PERIOD_KIND = Labels({
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "financial_year": _l("Financial year"),
+    "custom": _l("Custom dates"),
+})
+OUTPUT_FORMAT = Labels({
+    "png": _l("Square image (PNG)"),
+    "pdf": _l("One-page PDF"),
+})
 
 # --- the audit trail --------------------------------------------------------------------------
 
@@ -272,6 +294,9 @@ AUDIT_ACTION = Labels({
     "export.csv": _l("Data exported (CSV)"),
     "export.xlsx": _l("Data exported (Excel)"),
     "holiday.created": _l("Holiday added"),
+    "impact.generated": _l("Impact summary generated"),
+    "impact.story_retracted": _l("Story taken down"),
+    "impact.story_written": _l("Story written"),
     "holiday.deleted": _l("Holiday deleted"),
     "work_week.changed": _l("Working week of a state changed"),
     "letter.acknowledged": _l("Letter receipt recorded"),
@@ -290,6 +315,8 @@ AUDIT_ACTION = Labels({
     "review.response_saved": _l("Quarterly review: in-charge's response saved"),
     "review.signed_by_incharge": _l("Quarterly review signed by the in-charge"),
     "review.signed_by_supervisor": _l("Quarterly review signed by the supervisor"),
+    "publicity.consent_recorded": _l("Consent to publicity recorded"),
+    "publicity.consent_withdrawn": _l("Consent to publicity withdrawn"),
     "privacy.masked_stored": _l("Aadhaar numbers masked in rows stored before the rule"),
     "scheme.created": _l("Scheme added"),
     "scheme.ladder_set": _l("Escalation ladder set"),
@@ -315,10 +342,12 @@ AUDIT_OBJECT = Labels({
     "cases": _l("Case"),
     "evidence_files": _l("Evidence file"),
     "holidays": _l("Holiday"),
+    "impact_stories": _l("Story"),
     "letters": _l("Letter"),
     "office_kinds": _l("Office kind"),
     "offices": _l("Office"),
     "quarterly_reviews": _l("Quarterly review"),
+    "publicity_consents": _l("Consent to publicity"),
     "schemes": _l("Scheme"),
     "sweep_runs": _l("Escalation sweep"),
     "users": _l("User account"),
@@ -350,6 +379,9 @@ AUDIT_KEY = Labels({
     "day": _l("day"),
     "district_id": _l("district"),
     "elected": _l("elected"),
+    "end": _l("period to"),
+    "format": _l("format"),
+    "given_as": _l("given as"),
     "endpoint": _l("page"),
     "escalated": _l("escalated"),
     "fields": _l("fields"),
@@ -375,6 +407,7 @@ AUDIT_KEY = Labels({
     "office_kind_id": _l("office kind"),
     "overdue_since": _l("overdue since"),
     "parent_id": _l("part of"),
+    "period": _l("period"),
     "promised_date_set": _l("date promised"),
     "quarter_start": _l("quarter"),
     "reachable": _l("beneficiary reachable"),
@@ -390,6 +423,8 @@ AUDIT_KEY = Labels({
     "size": _l("size in bytes"),
     "skipped_levels": _l("levels skipped"),
     "spot_check_id": _l("spot check"),
+    "start": _l("period from"),
+    "stories": _l("stories included"),
     "stalled_at_top": _l("stalled at the top"),
     "status": _l("status"),
     "to_level": _l("to level"),
@@ -404,6 +439,10 @@ BY_ENUM: dict[str, Labels] = {
     "AccusedRole": ACCUSED_ROLE,
     "AreaKind": AREA_KIND,
     "Assessment": ASSESSMENT,
+    "BenefitUnit": BENEFIT_UNIT,
+    "ConsentForm": CONSENT_FORM,
+    "OutputFormat": OUTPUT_FORMAT,
+    "PeriodKind": PERIOD_KIND,
     "Attention": ATTENTION,
     "BiasKind": BIAS_KIND,
     "CaseStatus": CASE_STATUS,

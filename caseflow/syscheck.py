@@ -22,8 +22,13 @@ REQUIRED = [
 ]
 
 
-def missing_packages(find_library=ctypes.util.find_library) -> list[str]:
-    return [package for lib, package in REQUIRED if find_library(lib) is None]
+# (program, Debian package): the impact card is rasterised by poppler's pdftoppm.
+REQUIRED_PROGRAMS = [("pdftoppm", "poppler-utils")]
+
+
+def missing_packages(find_library=ctypes.util.find_library, which=shutil.which) -> list[str]:
+    return ([package for lib, package in REQUIRED if find_library(lib) is None]
+            + [package for program, package in REQUIRED_PROGRAMS if which(program) is None])
 
 
 @dataclass(frozen=True)

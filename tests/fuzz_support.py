@@ -50,7 +50,8 @@ def crawl_roles(endpoint: str) -> list[str]:
 
 
 # Objects in another state whose pages show forms the matrix's own objects do not.
-CRAWL_VARIANTS = {"case_id": ["letter_case"], "review_id": ["signed_review"]}
+CRAWL_VARIANTS = {"case_id": ["letter_case"], "review_id": ["signed_review"],
+                  "beneficiary_id": ["told_person"]}  # told: consent and a story
 
 
 def valid_values(rule, o, variant: dict | None = None) -> dict:

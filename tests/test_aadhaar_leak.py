@@ -400,7 +400,15 @@ def records():
 @pytest.fixture
 def walked(app, world, records):
     """A case in every status, then the whole walk."""
+    from caseflow.impact.models import ConsentForm
+    from caseflow.impact.services import record_consent
+
     with app.app_context():
+        # A beneficiary who agreed to publicity, with a resolved case, gets the story form
+        # (caseflow.impact); their open case puts them first in the queue, where the walk starts.
+        told = world.case(status="resolved")
+        record_consent(told.beneficiary, actor=world.incharge, given_as=ConsentForm.WRITTEN, note=None)
+        world.case(person=told.beneficiary, status="escalated")
         for status in ("identified", "documented", "submitted", "escalated", "sanctioned", "rejected",
                        "resolved", "closed"):
             world.case(status=status)

@@ -185,6 +185,17 @@ ROUTES = {
         "version": obj.version, "response": "Agreed"}),
     "reviews.sign": Route(CASEWORK, get=None, scoped_as="signed_review", post=lambda o, obj, c: {
         "version": obj.version, "trigger": "sign_incharge"}),
+    # Impact: summaries of areas in scope (the default area is the user's own); consent and stories
+    # on a resolved case of each district whose beneficiary agreed to publicity and has a story.
+    "impact.summary": Route(CASEWORK),
+    "impact.card": Route(CASEWORK),
+    "impact.sheet": Route(CASEWORK),
+    "impact.consent": Route(CASEWORK, get=None, post_code=303, post=lambda o, obj, c: {
+        "given_as": "oral", "note": "Witness: neighbour", "understood": "y"}),
+    "impact.withdraw": Route(CASEWORK, get=None, post_code=303, scoped_as="told_person", post=lambda o, obj, c: {}),
+    "impact.story": Route(CASEWORK, get=None, post_code=303, scoped_as="told_case",
+                          post=lambda o, obj, c: {"text": "The house was built before the monsoon."}),
+    "impact.retract": Route(CASEWORK, get=None, post_code=303, scoped_as="told_case", post=lambda o, obj, c: {}),
 }
 
 # URL arguments: scoped objects exist in Sehore ("shr") and Raisen ("rsn"); others are global.
@@ -226,6 +237,8 @@ def objs(app, world, tmp_path, monkeypatch):
                                                   ("rsn", rsn_case, world.other_incharge))}
         reviews = {district: _reviews(world, incharge, case) for district, incharge, case in (
             ("shr", world.incharge, shr_case), ("rsn", world.other_incharge, rsn_case))}
+        told = {"shr": _told_case(world, world.incharge, world.village),
+                "rsn": _told_case(world, world.other_incharge, world.other_village)}
         db.session.commit()
 
         def ns(obj):
@@ -240,6 +253,7 @@ def objs(app, world, tmp_path, monkeypatch):
             other_district=world.other_district.id, incharge=world.incharge.id,
             bias_report={k: ns(v) for k, v in bias_reports.items()},
             evidence={k: ns(v) for k, v in evidence.items()},
+            told_case={k: ns(v) for k, v in told.items()}, told_person={k: ns(v.beneficiary) for k, v in told.items()},
             **{name: {k: ns(v) for k, v in group.items()} for name, group in letters.items()},
             review={k: SimpleNamespace(id=v[0].id, version=v[0].version, check=v[0].checks[0].id)
                     for k, v in reviews.items()},
@@ -269,6 +283,16 @@ def _reviews(world, incharge, case):
     db.session.flush()
     db.session.refresh(open_review)
     return open_review, signed
+def _told_case(world, actor, settlement):
+    """A resolved case whose beneficiary agreed to publicity, with a story (caseflow.impact)."""
+    from caseflow.impact.models import ConsentForm
+    from caseflow.impact.services import record_consent, write_story
+
+    case = world.case(person=world.person(name="Janki Bai", settlement=settlement, actor=actor), actor=actor,
+                      status="resolved")
+    record_consent(case.beneficiary, actor=actor, given_as=ConsentForm.WRITTEN, note=None)
+    write_story(case, actor=actor, text="Janki Bai's house is built.")
+    return case
 
 
 def _bias_report(world, actor, settlement):

@@ -98,7 +98,7 @@ SCHEMES = (
         "documents_required": "Aadhaar card (last 4 digits recorded)\nMGNREGA job card\nBank passbook\n"
                               "Samagra family ID\nAwaas+ / SECC survey entry",
         "ladder": (("panchayat_secretary", 15), ("janpad_ceo", 15), ("zila_ceo", 21), ("collector", 30)),
-        "weight": 24, "rural_only": True,
+        "weight": 24, "rural_only": True, "benefit": (120_000, "one_time"),
     },
     {
         "code": "PMUY",
@@ -131,7 +131,7 @@ SCHEMES = (
         "documents_required": "Age proof (birth certificate, school record or medical certificate)\n"
                               "BPL card or Samagra family ID\nBank passbook\nAadhaar card (last 4 digits recorded)",
         "ladder": (("panchayat_secretary", 15), ("social_welfare_officer", 21), ("collector", 30)),
-        "weight": 19, "rural_only": False,
+        "weight": 19, "rural_only": False, "benefit": (600, "monthly"),
     },
     {
         "code": "PM-KISAN",
@@ -142,7 +142,7 @@ SCHEMES = (
         "documents_required": "Land record (khasra / B-1 copy)\nAadhaar card (last 4 digits recorded)\n"
                               "Bank passbook (Aadhaar-seeded account)\ne-KYC confirmation",
         "ladder": (("panchayat_secretary", 10), ("agriculture_officer", 21), ("collector", 30)),
-        "weight": 11, "rural_only": True,
+        "weight": 11, "rural_only": True, "benefit": (6_000, "yearly"),
     },
     {
         "code": "NFSA-RC",

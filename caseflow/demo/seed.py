@@ -29,7 +29,7 @@ from caseflow.demo.reviews import add_reviews
 from caseflow.demo.showcase import file_bias_reports, send_letters
 from caseflow.extensions import db
 from caseflow.holidays.services import create_holiday, set_work_week
-from caseflow.schemes.models import Scheme
+from caseflow.schemes.models import BenefitUnit, Scheme
 from caseflow.schemes.services import save_scheme, set_ladder
 
 IST_OFFSET = timedelta(hours=5, minutes=30)
@@ -173,6 +173,8 @@ class Seeder:
         for spec in data.SCHEMES:
             fields = {k: spec[k] for k in ("code", "name_en", "name_hi", "department", "proof_of_delivery",
                                            "documents_required")}
+            if "benefit" in spec:  # what the impact summary multiplies by the households served
+                fields["benefit_value"], fields["benefit_unit"] = spec["benefit"][0], BenefitUnit(spec["benefit"][1])
             scheme = save_scheme(**fields, actor=None)
             set_ladder(scheme, [(self.kinds[code].id, days) for code, days in spec["ladder"]], actor=None)
             self.schemes.append(scheme)

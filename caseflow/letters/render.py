@@ -124,13 +124,19 @@ def _drop_font_config() -> None:
 
 def html_to_pdf(html: str, *, fetcher=None) -> bytes:
     """The PDF of one letter's HTML, fetching only the project's assets."""
+    return html_to_pdf_pages(html, fetcher=fetcher)[0]
+
+
+def html_to_pdf_pages(html: str, *, fetcher=None) -> tuple[bytes, int]:
+    """The PDF of `html` and how many pages it has (for a document that must fit its pages)."""
     from weasyprint import HTML  # noqa: PLC0415 (as in fetcher_class)
 
     fetcher = fetcher or asset_fetcher()
     _install_text_layer()
     with _render_lock:
         document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
-        return document.write_pdf(font_config=font_config())
+        rendered = document.render(font_config=font_config())
+        return rendered.write_pdf(), len(rendered.pages)
 
 
 def _install_text_layer() -> None:

@@ -10,6 +10,7 @@ from wtforms import Form as SubForm  # a ladder row: a plain sub-form, no CSRF o
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from caseflow.forms import Form, not_aadhaar
+from caseflow.schemes.models import BenefitUnit
 
 LADDER_ROWS = 6
 
@@ -52,12 +53,25 @@ class SchemeForm(Form):
     )
     active = BooleanField(_l("Active (new cases may be opened)"))
     proof_file_required = BooleanField(_l("Recording delivery needs a proof file (a photo or PDF)"))
+    benefit_value = IntegerField(
+        _l("Benefit value (₹, optional)"),
+        validators=[Optional(), NumberRange(min=1, max=100_000_000, message=_l("A whole number of rupees above 0."))],
+        description=_l("What one household receives, e.g. 120000 one-time for a house, 600 per month for a pension. "
+                       "The impact summary multiplies it by the households served."),
+    )
+    # Read only with a value: a scheme without one stores no unit whatever the select says.
+    benefit_unit = SelectField(_l("Paid"), default=BenefitUnit.ONE_TIME.value,
+                               coerce=lambda v: getattr(v, "value", v),
+                               filters=[lambda v: BenefitUnit.ONE_TIME.value if v is None else v],  # column empty
+                               choices=[(unit.value, unit.label) for unit in BenefitUnit])
 
     def fields(self) -> dict:
-        return {name: getattr(self, name).data for name in (
+        fields = {name: getattr(self, name).data for name in (
             "code", "name_en", "name_hi", "department", "proof_of_delivery", "documents_required", "active",
-            "proof_file_required",
+            "proof_file_required", "benefit_value",
         )}
+        fields["benefit_unit"] = BenefitUnit(self.benefit_unit.data) if self.benefit_value.data is not None else None
+        return fields
 
 
 class LadderRowForm(SubForm):
