@@ -1,4 +1,5 @@
-"""The folders of files that database rows point at (letters today, evidence files later).
+"""The folders of files that database rows point at (letters, evidence files), and how a file
+is written into one.
 
 A domain that keeps files beside the database registers its store here, once, at import: a
 name, where its folder is, and a query that lists the files its rows reference (relative path
@@ -11,6 +12,8 @@ live one inside a snapshot transaction, or a snapshot's copy — and must theref
 SQL on the store's table (no ORM session, no models of the current schema: a snapshot may be
 at an older revision).
 """
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,3 +41,21 @@ def register(store: FileStore) -> FileStore:
 def stores() -> list[FileStore]:
     """Every registered store, by name."""
     return [_STORES[name] for name in sorted(_STORES)]
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write `data` at `target`, readable by the server's user only: to a temporary file in the
+    same folder, synced, then renamed, so a reader (or a backup) never sees half a file, and two
+    writers of the same bytes onto one name leave one whole file whichever wins."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

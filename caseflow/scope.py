@@ -12,8 +12,11 @@
 Only in-charges and supervisors have areas to work in; administrators configure, they see no
 beneficiaries or cases.
 """
+from functools import wraps
+
 import sqlalchemy as sa
 from flask import abort
+from flask_login import current_user, login_required
 from sqlalchemy.orm import InstrumentedAttribute
 
 from caseflow.areas.models import Area, AreaKind, subtree_bounds
@@ -147,3 +150,27 @@ def districts(user: User) -> list[Area]:
         return []
     query = sa.select(Area).where(Area.kind == AreaKind.DISTRICT, sa.or_(Area.id.in_(ids), *states))
     return db.session.scalars(query.order_by(Area.name_en)).all()
+
+
+def case_pages_only(bp) -> None:
+    """Guard every view of `bp`: signed-in in-charges and supervisors only. Administrators
+    configure; they see no case data (DESIGN §1), so they get 403 before anything is loaded."""
+
+    @bp.before_request
+    @login_required
+    def _caseworkers_only():
+        if current_user.role not in CASE_ROLES:
+            abort(403)
+
+
+def supervisor_only(view):
+    """A view for supervisors only, refused before anything is loaded: an in-charge learns
+    nothing about which ids exist."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.role is not Role.SUPERVISOR:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper

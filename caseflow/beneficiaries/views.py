@@ -1,8 +1,8 @@
 """Registering a beneficiary and the beneficiary page."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.areas.models import Area, AreaKind
 from caseflow.beneficiaries import services
@@ -12,17 +12,13 @@ from caseflow.extensions import db
 from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile
 from caseflow.labels import CASE_STATUS
-from caseflow.scope import CASE_ROLES, load_or_404, visible
+from caseflow.scope import case_pages_only, load_or_404, visible
 from caseflow.web import commit
 
 bp = Blueprint("beneficiaries", __name__, url_prefix="/beneficiaries")
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 def _settlement_choices():

@@ -7,13 +7,12 @@ complainant's identity is shown to the in-charge or supervisor who filed the rep
 after a written reason that is logged, to a supervisor of the report's area, on that one
 response only.
 """
-from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.auth.models import Role
 from caseflow.bias import patterns as pattern_stats
@@ -38,7 +37,7 @@ from caseflow.i18n import locale_code
 from caseflow.inputs import db_int
 from caseflow.labels import BIAS_STEP_DONE
 from caseflow.letters.models import Letter
-from caseflow.scope import CASE_ROLES, districts, load_or_404
+from caseflow.scope import case_pages_only, districts, load_or_404, supervisor_only
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("bias", __name__)
@@ -46,22 +45,9 @@ PATTERN_ROWS = 50  # per table on the page; a state has thousands of panchayats,
 CHANGED = _l("This report changed")
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
-def supervisor_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        # Refused before anything is loaded: an in-charge learns nothing about which ids exist.
-        if current_user.role is not Role.SUPERVISOR:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _locale() -> str:

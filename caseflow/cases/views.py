@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import format_decimal as format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import HTTPException
@@ -52,7 +52,7 @@ from caseflow.i18n import locale_code
 from caseflow.identity import format_mobile, scrub_aadhaar
 from caseflow.inputs import accepts_files, db_int
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, load_or_404, path_in_scope
+from caseflow.scope import case_pages_only, load_or_404, path_in_scope
 from caseflow.spreadsheets import XLSX_MAX_ROWS, csv_chunks, xlsx_file
 from caseflow.web import commit, stale_page
 
@@ -70,11 +70,7 @@ MATCH_LABELS = {
 CHANGED = _l("This case changed")
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 # The queue's filters and place live in the (signed) session cookie, so a visit to "My queue",

@@ -4,9 +4,9 @@ Scoped like the queue (caseflow.dashboards.figures): in-charges and supervisors 
 administrators configure and see no case data (DESIGN §1), so they get the same 403 as on the
 queue. A state-wide supervisor's dashboard is the whole organisation's.
 """
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.cases.models import CaseStatus
 from caseflow.cases.workflow import status_label
@@ -16,16 +16,12 @@ from caseflow.db import today
 from caseflow.escalation.services import latest_run
 from caseflow.i18n import locale_code, number
 from caseflow.inputs import db_int
-from caseflow.scope import CASE_ROLES
+from caseflow.scope import case_pages_only
 
 bp = Blueprint("dashboards", __name__)
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 @bp.get("/dashboard")

@@ -7,8 +7,8 @@ cases of their own areas (they are the ones who chase the stalled offices).
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
-from flask_login import current_user, login_required
+from flask import Blueprint, render_template, request
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from caseflow.areas.models import Office
@@ -22,17 +22,13 @@ from caseflow.escalation.services import interrupted_runs, latest_run
 from caseflow.extensions import db
 from caseflow.inputs import db_int
 from caseflow.schemes.models import Scheme
-from caseflow.scope import CASE_ROLES, visible
+from caseflow.scope import case_pages_only, visible
 
 bp = Blueprint("escalation", __name__, url_prefix="/escalation")
 PAGE_SIZE = 50
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 def _cursor(raw: str | None) -> tuple[date, int] | None:

@@ -11,8 +11,6 @@ The folder is registered as a file store (caseflow.filestores), so every backup 
 the evidence files and thumbnails its rows point at.
 """
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -47,19 +45,7 @@ def store(data: bytes, media_type: MediaType) -> str:
     target = evidence_dir() / relative_path(digest, media_type)
     if target.is_file() and target.stat().st_size == len(data):
         return digest
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        # Two uploads of one file at once both rename the same bytes onto one name: either wins.
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    filestores.write_atomically(target, data)
     return digest
 
 

@@ -7,22 +7,18 @@ ever stored, but the headers would keep even a hostile file inert. Images are sh
 PDFs are downloaded (a browser's PDF viewer refuses to run in the sandbox the CSP sets).
 """
 from flask import Blueprint, Response, abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.evidence import storage
 from caseflow.evidence.models import EvidenceFile, MediaType
-from caseflow.scope import CASE_ROLES, load_or_404
+from caseflow.scope import case_pages_only, load_or_404
 
 bp = Blueprint("evidence", __name__)
 
 FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)  # as on every case page: administrators configure, they see no cases
+case_pages_only(bp)
 
 
 def _send(data: bytes, media_type: MediaType, name: str, *, inline: bool) -> Response:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.areas.models import Area, AreaKind
 from caseflow.beneficiaries.models import Beneficiary
@@ -25,7 +25,7 @@ from caseflow.impact.models import ConsentForm as ConsentKind
 from caseflow.impact.models import OutputFormat, PeriodKind, Story
 from caseflow.impact.summary import summarise
 from caseflow.inputs import db_int
-from caseflow.scope import CASE_ROLES, areas_of, load_or_404, path_in_scope, visible
+from caseflow.scope import areas_of, case_pages_only, load_or_404, path_in_scope, visible
 from caseflow.web import commit
 
 bp = Blueprint("impact", __name__, url_prefix="/impact")
@@ -37,11 +37,7 @@ STORIES_ON_SHEET = 3
 SELECT_NAMES = {"month": "month", "quarter": "quarter", "financial_year": "fy"}
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 def _area() -> Area:

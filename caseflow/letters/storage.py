@@ -10,9 +10,7 @@ The folder is registered as a file store (caseflow.filestores), so every backup 
 the PDFs its letter rows point at.
 """
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -63,18 +61,7 @@ def store(reference: str, data: bytes) -> tuple[str, str]:
     digest = sha256(data)
     relative = relative_path(reference, digest)
     target = _absolute(relative)
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    filestores.write_atomically(target, data)
     return relative, digest
 
 

@@ -11,10 +11,10 @@ from datetime import date
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.areas.models import Area
 from caseflow.audit.web import writer_transaction
@@ -34,7 +34,7 @@ from caseflow.letters.forms import (
 )
 from caseflow.letters.models import DispatchMode, Letter, LetterStatus
 from caseflow.letters.render import local_date
-from caseflow.scope import CASE_ROLES, districts, load_or_404
+from caseflow.scope import case_pages_only, districts, load_or_404
 from caseflow.web import commit, stale_page
 
 bp = Blueprint("letters", __name__)
@@ -52,11 +52,7 @@ LABELS = SimpleNamespace(
 )
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
 def _pdf_response(data: bytes, filename: str):

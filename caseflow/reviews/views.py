@@ -5,13 +5,12 @@ A supervisor sees the reviews of the in-charges in their areas; an in-charge see
 only. Anything else is the same 404 as a review that does not exist.
 """
 from datetime import date
-from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from caseflow.auth.models import Role
 from caseflow.db import today
@@ -24,7 +23,7 @@ from caseflow.reviews import services, workflow
 from caseflow.reviews.forms import CheckForm, NotesForm, OpenReviewForm, ResponseForm, SignForm
 from caseflow.reviews.models import QuarterlyReview, ReviewStage
 from caseflow.reviews.quarters import Quarter, last_ended
-from caseflow.scope import CASE_ROLES
+from caseflow.scope import case_pages_only, supervisor_only
 from caseflow.web import commit
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -55,22 +54,9 @@ STEP_LABELS = {
 }
 
 
-@bp.before_request
-@login_required
-def _caseworkers_only():
-    if current_user.role not in CASE_ROLES:
-        abort(403)
+case_pages_only(bp)
 
 
-def supervisor_only(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        # Refused before anything is loaded: an in-charge learns nothing about which ids exist.
-        if current_user.role is not Role.SUPERVISOR:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.app_context_processor
