@@ -4,6 +4,7 @@ The arithmetic is checked against a day-by-day count written here, the due dates
 through the one transition path and its standing on the queue follow the state's week, and the
 administrator's page saves a week, refuses a week without a working day and is audited.
 """
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -141,6 +142,8 @@ def test_the_administrator_sets_a_week_on_the_page(client, auth, world):
     auth.login(world.admin)
     page = client.get("/admin/holidays")
     assert "Working week per state" in text_of(page) and "Saturday; Sunday" in text_of(page)
+    title = re.search(r"<title>(.*?)</title>", page.get_data(as_text=True), re.S).group(1)
+    assert re.fullmatch(r"Holidays \d{4} · caseflow", title), title
     form = client.get(f"/admin/holidays/week/{world.state.id}")
     assert form.status_code == 200 and "second" in text_of(form)
     saved = client.post(f"/admin/holidays/week/{world.state.id}", data={"offs": ["6"], "saturdays": ["2", "4"]})
