@@ -44,16 +44,16 @@ def _raw(url: str, where: str, args: tuple) -> tuple[int, float]:
 def run(kind: str, cases: int) -> None:
     import sqlalchemy as sa
 
-    from caseflow.areas.models import Area
     from caseflow.auth.models import User
     from caseflow.extensions import db
     from caseflow.schemes.models import Scheme
+    from caseflow.scope import areas_of
 
     database = generate.ensure(kind, cases)
     app = generate.bench_app(database.url)
     with app.app_context():
         incharge = db.session.scalar(sa.select(User).where(User.username == generate.BENCH_USERNAME))
-        district_id = db.session.scalar(sa.select(Area.id).where(Area.id == incharge.areas[0].id))
+        district_id = areas_of(incharge)[0].id
         scheme_id = db.session.scalar(sa.select(Scheme.id).order_by(Scheme.id).limit(1))
     runs = [
         (generate.BENCH_USERNAME, "status=open", "c.district_id = %s AND c.status IN "

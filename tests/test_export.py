@@ -132,3 +132,21 @@ def test_the_queue_offers_the_export(client, auth, world, made):
     auth.login(world.incharge)
     page = client.get("/queue?status=open").get_data(as_text=True)
     assert 'name="format" value="xlsx"' in page and "/queue/export?status=open" in page
+
+
+def test_the_export_streams_after_a_real_commit(app, committed_db, client, auth, world):
+    """Outside the rolled-back test transaction a commit expires the signed-in user's object:
+    the rows, read while the response streams, must not depend on it."""
+    with app.app_context():
+        ref = world.case(person=world.person(name="Ramesh Kumar")).reference
+        db.session.commit()
+    auth.login(world.incharge)
+    for fmt in ("csv", "xlsx"):
+        response = client.post("/queue/export?status=open", data={"format": fmt})
+        assert response.status_code == 200
+        if fmt == "csv":
+            _header, *rows = _csv(response)
+            assert [row[0] for row in rows] == [ref]
+        else:
+            sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+            assert sheet.cell(2, 1).value == ref

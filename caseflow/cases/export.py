@@ -43,8 +43,12 @@ def count(user: User, filters: queries.QueueFilters, on: date) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(queries.filtered(user, filters, on).subquery()))
 
 
-def rows(user: User, filters: queries.QueueFilters, on: date, locale: str) -> Iterator[list]:
-    """Every case under `filters`, in the queue's order, as the export's cells."""
+def rows(user_id: int, filters: queries.QueueFilters, on: date, locale: str) -> Iterator[list]:
+    """Every case under `filters`, in the queue's order, as the export's cells.
+
+    Read while the response streams, after the request's commit: the user is loaded here again
+    by id, as the signed-in user object of the request may be expired or detached by then."""
+    user = db.session.get(User, user_id)
     district = sa.orm.aliased(Area)
     walk = queries.QueueFilters(**{**filters.__dict__, "after": None, "search": ""})
     while True:

@@ -231,7 +231,7 @@ def export_cases():
     read_only_transaction.set(True)  # undone with the request's own token at teardown
     name = f"cases-{on.isoformat()}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    rows = export.rows(current_user, filters, on, locale)
+    rows = export.rows(current_user.id, filters, on, locale)
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(export.header(), rows)),
                         mimetype="text/csv", headers=headers)
